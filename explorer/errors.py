@@ -1,0 +1,20 @@
+"""User-facing errors. Each message is one sentence a person can act on.
+
+The CLI prints them without a traceback and the app shows them with ``st.error``.
+"""
+
+
+class ExplorerError(Exception):
+    """Base class of every error that is the input's fault, not a bug."""
+
+
+class DataError(ExplorerError):
+    """A dataset root, annotation file or feature store is missing or malformed."""
+
+
+class CheckpointError(ExplorerError):
+    """A checkpoint is missing, malformed or does not match its inputs."""
+
+
+class WeightsError(ExplorerError):
+    """Encoder weights are missing; the message says where to put them and how to get them."""

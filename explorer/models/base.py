@@ -1,0 +1,157 @@
+"""The one result type and the one interface that every model shares.
+
+Inputs are feature tensors, channels last, as the feature stores keep them:
+audio ``N×T×Da`` and visual ``N×T×H×W×Dv``. Every model accepts both (a
+unimodal model ignores the one it does not use), so callers never branch on
+the model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+@dataclass
+class Explanation:
+    """What a model says about a batch.
+
+    ``probs`` is what the model predicts. The attention fields are in [0, 1];
+    a model that has no such piece leaves it ``None`` rather than faking it.
+    ``aux_logits`` holds the logits of extra heads that take part in the loss
+    (STAN's CAM and CAV classifiers, ABN's attention branch).
+    """
+
+    logits: Tensor  # N×K
+    probs: Tensor  # N×K
+    space_attention: Tensor | None = None  # N×T×H×W
+    time_attention: Tensor | None = None  # N×T
+    cam: Tensor | None = None  # N×T×H×W×K, per-class class activation maps
+    cav: Tensor | None = None  # N×T×K, per-class class activation values
+    aux_logits: dict[str, Tensor] = field(default_factory=dict)
+
+    def detach(self) -> "Explanation":
+        def _d(value):
+            if isinstance(value, Tensor):
+                return value.detach()
+            if isinstance(value, dict):
+                return {k: v.detach() for k, v in value.items()}
+            return value
+
+        return replace(self, **{f.name: _d(getattr(self, f.name)) for f in fields(self)})
+
+    @property
+    def space_time_attention(self) -> Tensor | None:
+        """Class-agnostic A^s·A^t (N×T×H×W), or whichever of the two exists."""
+        if self.space_attention is None:
+            return None
+        if self.time_attention is None:
+            return self.space_attention
+        return self.space_attention * self.time_attention[:, :, None, None]
+
+
+class AVModel(nn.Module):
+    """Base class: validates inputs, defines the loss and the relevance masks.
+
+    Subclasses implement :meth:`explain`. ``attention`` lets a caller hold a
+    model's attention fixed while the inputs change, as the paper's
+    perturbation test does (supplementary, Algorithms A and B).
+    """
+
+    name: str = "base"
+    uses_audio: bool = True
+    uses_visual: bool = True
+
+    def __init__(self, num_classes: int, audio_dim: int, visual_dim: int, **config):
+        super().__init__()
+        if num_classes < 1 or audio_dim < 1 or visual_dim < 1:
+            raise ValueError(
+                f"num_classes, audio_dim and visual_dim must be positive, got {num_classes}, {audio_dim}, {visual_dim}"
+            )
+        self.num_classes = num_classes
+        self.audio_dim = audio_dim
+        self.visual_dim = visual_dim
+        self.config = dict(config)
+
+    # -- the interface --------------------------------------------------------
+    def forward(self, audio: Tensor, visual: Tensor, attention: Explanation | None = None) -> Explanation:
+        self.check_inputs(audio, visual)
+        return self.explain(audio, visual, attention)
+
+    def explain(self, audio: Tensor, visual: Tensor, attention: Explanation | None) -> Explanation:
+        raise NotImplementedError
+
+    def loss_terms(self, result: Explanation, targets: Tensor) -> dict[str, Tensor]:
+        """Multi-label BCE of the final classifier plus one term per auxiliary head."""
+        targets = targets.to(result.logits.dtype)
+        terms = {"bce": F.binary_cross_entropy_with_logits(result.logits, targets)}
+        for head, logits in result.aux_logits.items():
+            terms[f"bce_{head}"] = F.binary_cross_entropy_with_logits(logits, targets)
+        return terms
+
+    def loss(self, result: Explanation, targets: Tensor) -> Tensor:
+        return sum(self.loss_terms(result, targets).values())
+
+    def relevance(self, result: Explanation) -> tuple[Tensor | None, Tensor | None]:
+        """The attention that says how relevant each input feature is.
+
+        Returns ``(audio N×T, visual N×T×H×W)``; ``None`` where the model has no
+        attention over that input. The perturbation test thresholds these at 0.5.
+        """
+        audio = result.time_attention if self.uses_audio else None
+        visual = result.space_time_attention if self.uses_visual else None
+        return audio, visual
+
+    # -- helpers ---------------------------------------------------------------
+    def check_inputs(self, audio: Tensor, visual: Tensor) -> None:
+        if not isinstance(audio, Tensor) or not isinstance(visual, Tensor):
+            raise TypeError(
+                f"audio and visual features must be torch tensors, got {type(audio).__name__} and {type(visual).__name__}"
+            )
+        if audio.dim() != 3 or audio.shape[-1] != self.audio_dim:
+            raise ValueError(
+                f"{self.name}: audio features must be N×T×{self.audio_dim}, got {tuple(audio.shape)}"
+            )
+        if visual.dim() != 5 or visual.shape[-1] != self.visual_dim:
+            raise ValueError(
+                f"{self.name}: visual features must be N×T×H×W×{self.visual_dim}, got {tuple(visual.shape)}"
+            )
+        if audio.shape[:2] != visual.shape[:2]:
+            raise ValueError(
+                f"{self.name}: audio and visual features disagree on N×T: {tuple(audio.shape[:2])} vs {tuple(visual.shape[:2])}"
+            )
+        if audio.shape[1] < 1:
+            raise ValueError(f"{self.name}: a clip needs at least one 1-second segment, got T=0")
+
+    def describe(self) -> dict:
+        """What a checkpoint needs to rebuild this model."""
+        return {
+            "model": self.name,
+            "num_classes": self.num_classes,
+            "audio_dim": self.audio_dim,
+            "visual_dim": self.visual_dim,
+            "config": self.config,
+        }
+
+
+def mlp(in_dim: int, hidden: int, out_dim: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out_dim))
+
+
+def with_global_audio(audio: Tensor) -> Tensor:
+    """[a_t, ā]: each segment next to the clip's mean audio (paper Eq. 1)."""
+    return torch.cat([audio, audio.mean(dim=1, keepdim=True).expand_as(audio)], dim=-1)
+
+
+def to_maps(visual: Tensor) -> Tensor:
+    """N×T×H×W×C → (N·T)×C×H×W for 2-D convolutions."""
+    n, t, h, w, c = visual.shape
+    return visual.reshape(n * t, h, w, c).permute(0, 3, 1, 2)
+
+
+def from_maps(maps: Tensor, n: int, t: int) -> Tensor:
+    """(N·T)×C×H×W → N×T×H×W×C."""
+    _, c, h, w = maps.shape
+    return maps.permute(0, 2, 3, 1).reshape(n, t, h, w, c)
