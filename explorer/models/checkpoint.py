@@ -1,0 +1,168 @@
+"""Checkpoints: ``NAME.safetensors`` (weights) next to ``NAME.json`` (``describe()`` + model card).
+
+Weights go through safetensors and the rest through JSON, so loading a
+checkpoint never unpickles anything.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from explorer.errors import CheckpointError
+from explorer.models.base import AVModel
+from explorer.models.registry import create_model, list_models
+
+_SUFFIXES = (".json", ".safetensors")
+_REQUIRED_KEYS = ("model", "num_classes", "audio_dim", "visual_dim", "config")
+
+
+def checkpoint_base(path: str | os.PathLike) -> Path:
+    """The checkpoint's path without suffix; ``.json`` / ``.safetensors`` are stripped."""
+    path = Path(path)
+    for suffix in _SUFFIXES:
+        if path.name.endswith(suffix):
+            return path.with_name(path.name[: -len(suffix)])
+    return path
+
+
+def _sibling(base: Path, suffix: str) -> Path:
+    return base.with_name(base.name + suffix)
+
+
+def git_commit() -> str | None:
+    """The source tree's commit, so a checkpoint names the code that made it."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    return result.stdout.strip() or None
+
+
+def _write_atomically(path: Path, write) -> None:
+    """Write to a temporary sibling, then rename: a crash never leaves half a checkpoint."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def save_checkpoint(model: AVModel, path: str | os.PathLike, card: dict) -> Path:
+    """Write ``path.safetensors`` + ``path.json``; the card gains ``git_commit`` and ``date`` if absent."""
+    base = checkpoint_base(path)
+    base.parent.mkdir(parents=True, exist_ok=True)
+    card = {"git_commit": git_commit(), "date": datetime.datetime.now().astimezone().isoformat(), **card}
+    try:
+        text = json.dumps({**model.describe(), "card": card}, indent=2)
+    except TypeError as error:
+        raise CheckpointError(f"the model card for {base} holds a value JSON cannot store: {error}") from None
+    state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
+    _write_atomically(_sibling(base, ".safetensors"), lambda target: save_file(state, str(target)))
+    _write_atomically(_sibling(base, ".json"), lambda target: target.write_text(text + "\n"))
+    return base
+
+
+def _read_description(json_path: Path) -> dict:
+    try:
+        description = json.loads(json_path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"checkpoint file {json_path} is not valid JSON ({error}).") from None
+    if not isinstance(description, dict) or any(key not in description for key in _REQUIRED_KEYS):
+        raise CheckpointError(
+            f"checkpoint file {json_path} must be a JSON object with the keys {', '.join(_REQUIRED_KEYS)}."
+        )
+    if description["model"] not in list_models():
+        raise CheckpointError(
+            f"checkpoint file {json_path} names the unknown model {description['model']!r}; "
+            f"known models: {', '.join(list_models())}."
+        )
+    return description
+
+
+def _build_model(description: dict, json_path: Path) -> AVModel:
+    config = description["config"]
+    if not isinstance(config, dict):
+        raise CheckpointError(f"checkpoint file {json_path} has a 'config' that is not a JSON object.")
+    try:
+        return create_model(
+            description["model"],
+            num_classes=int(description["num_classes"]),
+            audio_dim=int(description["audio_dim"]),
+            visual_dim=int(description["visual_dim"]),
+            **config,
+        )
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"checkpoint file {json_path} describes a model that cannot be built: {error}") from None
+
+
+def _check_state(state: dict[str, torch.Tensor], model: AVModel, weights_path: Path) -> None:
+    expected = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
+    found = {name: tuple(tensor.shape) for name, tensor in state.items()}
+    problems = [f"missing {name}" for name in expected if name not in found]
+    problems += [f"unexpected {name}" for name in found if name not in expected]
+    problems += [
+        f"{name} is {found[name]} instead of {shape}"
+        for name, shape in expected.items()
+        if name in found and found[name] != shape
+    ]
+    if problems:
+        shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        raise CheckpointError(f"weights in {weights_path} do not match the model its JSON describes: {shown}.")
+
+
+def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> AVModel:
+    """Rebuild a saved model in eval mode, with its model card as ``model.card``."""
+    base = checkpoint_base(path)
+    json_path, weights_path = _sibling(base, ".json"), _sibling(base, ".safetensors")
+    for needed in (json_path, weights_path):
+        if not needed.is_file():
+            raise CheckpointError(
+                f"checkpoint file {needed} does not exist; a checkpoint needs both {base}.json and {base}.safetensors."
+            )
+    description = _read_description(json_path)
+    model = _build_model(description, json_path)
+    try:
+        state = load_file(str(weights_path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"weights file {weights_path} is corrupt or not a safetensors file ({error}).") from None
+    _check_state(state, model, weights_path)
+    model.load_state_dict(state)
+    model.card = description.get("card") or {}
+    return model.to(device).eval()
+
+
+def _is_model_checkpoint(json_path: Path) -> bool:
+    """Skip JSON files that are plainly something else (encoder weights' metadata, say)."""
+    try:
+        description = json.loads(json_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return True  # list it anyway: loading it names the problem
+    return not isinstance(description, dict) or "model" in description
+
+
+def list_checkpoints(root: str | os.PathLike = "checkpoints") -> list[Path]:
+    """Every checkpoint under ``root`` (recursively), as suffix-less paths for :func:`load_checkpoint`."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(
+        checkpoint_base(json_path)
+        for json_path in root.rglob("*.json")
+        if _sibling(checkpoint_base(json_path), ".safetensors").is_file() and _is_model_checkpoint(json_path)
+    )
