@@ -1,0 +1,79 @@
+"""Audio decoding: any audio stream becomes float32 mono at a fixed rate."""
+from __future__ import annotations
+
+import os
+
+import av
+import numpy as np
+
+from explorer.media.errors import MediaError
+from explorer.media.opening import FrameReader, describe_path, main_stream, open_media
+
+SAMPLE_RATE = 16000
+# Generous: real audio streams carry 5 to 100 packets per second.
+PACKETS_PER_SECOND = 2000
+# Audio-only files are read whole; this caps what a broken header can make us read.
+MAX_AUDIO_SECONDS = 3600.0
+
+
+class AudioCollector:
+    """Resamples decoded audio frames to mono ``sample_rate`` and places them on a timeline.
+
+    ``origin`` is the time (s) that becomes sample 0; audio before it is dropped and
+    a late start is zero-filled, so the audio stays aligned with the video frames.
+    """
+
+    def __init__(self, sample_rate: int, origin: float | None = None, stop_at: float = float("inf")):
+        self.sample_rate = sample_rate
+        self.origin = origin
+        self.stop_at = stop_at
+        self.resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+        self.chunks: list[np.ndarray] = []
+        self.offset: int | None = None  # sample index of the first collected sample
+        self.collected = 0
+
+    @property
+    def done(self) -> bool:
+        return self.offset is not None and (self.offset + self.collected) >= self.stop_at * self.sample_rate
+
+    def add(self, frame: av.AudioFrame | None) -> None:
+        """Add one decoded frame (``None`` flushes the resampler)."""
+        if self.offset is None and frame is not None:
+            start = frame.time if (frame.time is not None and self.origin is not None) else 0.0
+            self.offset = round((start - (self.origin or 0.0)) * self.sample_rate)
+        for resampled in self.resampler.resample(frame):
+            samples = resampled.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+            self.chunks.append(samples)
+            self.collected += samples.size
+
+    def samples(self, length: int | None = None) -> np.ndarray:
+        """The collected audio from the origin on, zero-padded or cut to ``length`` if given."""
+        self.add(None)
+        audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
+        offset = self.offset or 0
+        audio = audio[-offset:] if offset < 0 else np.concatenate([np.zeros(offset, np.float32), audio])
+        if length is None:
+            return audio
+        out = np.zeros(length, np.float32)
+        out[: min(length, audio.size)] = audio[:length]
+        return out
+
+
+def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Decode the first audio stream of ``path`` (audio or video file) to float32 mono at ``sample_rate``."""
+    if not isinstance(sample_rate, int) or sample_rate < 1000:
+        raise MediaError(f"sample_rate must be an integer of at least 1000 Hz, got {sample_rate!r}.")
+    with open_media(path) as container:
+        stream = main_stream(container, "audio")
+        if stream is None:
+            raise MediaError(f"{describe_path(path)} has no audio stream.")
+        collector = AudioCollector(sample_rate, stop_at=MAX_AUDIO_SECONDS)
+        reader = FrameReader(container, [stream], max_packets=int(PACKETS_PER_SECOND * MAX_AUDIO_SECONDS))
+        for _, frame in reader:
+            collector.add(frame)
+            if collector.done:
+                break
+        audio = collector.samples()
+    if audio.size == 0:
+        raise MediaError(f"{describe_path(path)} contains no decodable audio: it is corrupt or truncated.")
+    return audio
