@@ -6,10 +6,10 @@ import os
 import av
 import numpy as np
 
+from explorer.media.clip import SAMPLE_RATE
 from explorer.media.errors import MediaError
 from explorer.media.opening import FrameReader, describe_path, main_stream, open_media
 
-SAMPLE_RATE = 16000
 # Generous: real audio streams carry 5 to 100 packets per second.
 PACKETS_PER_SECOND = 2000
 # Audio-only files are read whole; this caps what a broken header can make us read.
