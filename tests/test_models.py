@@ -106,8 +106,9 @@ def learnable_problem(n: int = 32, t: int = 4, h: int = 3, w: int = 3, dim: int 
     labels = (torch.rand(n, NUM_CLASSES, generator=generator) > 0.5).float()
     audio_patterns = torch.randn(NUM_CLASSES, dim, generator=generator)
     visual_patterns = torch.randn(NUM_CLASSES, dim, generator=generator)
-    audio = (labels @ audio_patterns)[:, None, :] + 0.3 * torch.randn(n, t, dim, generator=generator)
-    visual = (labels @ visual_patterns)[:, None, None, None, :] + 0.3 * torch.randn(n, t, h, w, dim, generator=generator)
+    noise = 0.3
+    audio = (labels @ audio_patterns)[:, None, :] + noise * torch.randn(n, t, dim, generator=generator)
+    visual = (labels @ visual_patterns)[:, None, None, None, :] + noise * torch.randn(n, t, h, w, dim, generator=generator)
     return audio, visual, labels
 
 
