@@ -1,0 +1,20 @@
+"""STAN Explorer, the Streamlit app: ``streamlit run explorer/Home.py``.
+
+This entry declares the pages (top-level ``pages/``) and draws the shared sidebar before each one.
+"""
+import streamlit as st
+
+from explorer.ui import home, state
+
+st.set_page_config(page_title="STAN Explorer", page_icon="🎬", layout="wide")
+
+navigation = st.navigation([
+    st.Page(home.render, title="Home", icon="🏠", default=True),
+    st.Page(state.PAGES_DIR / "browse.py", title="Browse", icon="🗂️"),
+    st.Page(state.PAGES_DIR / "upload.py", title="Upload", icon="⬆️"),
+    st.Page(state.PAGES_DIR / "perturbation.py", title="Perturbation", icon="🌫️"),
+    st.Page(state.PAGES_DIR / "pointing_game.py", title="Pointing game", icon="🎯"),
+    st.Page(state.PAGES_DIR / "compare.py", title="Compare", icon="⚖️"),
+])
+state.sidebar()
+navigation.run()

@@ -1,0 +1,72 @@
+"""The home page: what STAN is, the loaded model, a where/when example and links to every page."""
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer.errors import ExplorerError
+from explorer.ui import state
+from explorer.ui.analysis import predicted_classes, space_maps
+from explorer.ui.figures import frame_strip, overlay_frames, time_figure
+from explorer.ui.samples import annotation_boxes
+
+PAGE_LINKS = (
+    ("browse", "Browse", "Samples with their predictions; open one to see where and when the model looked."),
+    ("upload", "Upload", "Explain a clip of your own (mp4, mov, webm, mkv, avi, ogv, flv)."),
+    ("perturbation", "Perturbation", "Add noise to relevant or irrelevant features and watch the prediction (Figure 3)."),
+    ("pointing_game", "Pointing game", "Compare time attention with human temporal boxes (Table 3)."),
+    ("compare", "Compare", "Two models side by side on the same clip."),
+)
+
+
+def render() -> None:
+    st.title("STAN Explorer")
+    st.markdown(
+        "**STAN** (Chen et al., *Where and When: Space-Time Attention for Audio-Visual Explanations*, 2021) "
+        "recognises audio-visual events in video and explains itself: **space attention** says *where* in each "
+        "frame the evidence lies, **time attention** says *when* in the clip it happens. "
+        "Both are learnt from class activation maps (CAM) and class activation values (CAV) and are trained "
+        "only with video-level labels."
+    )
+    selection = state.selection()
+    model_column, links_column = st.columns([3, 2])
+    with links_column:
+        st.subheader("Pages")
+        for page, title, blurb in PAGE_LINKS:
+            st.page_link(f"{state.PAGES_DIR / page}.py", label=title)
+            st.caption(blurb)
+    with model_column:
+        st.subheader("Where and when, on a demo clip")
+        if selection.model is None:
+            st.warning(selection.model_problem)
+            return
+        st.caption(f"Model: `{selection.model_path}` ({selection.model.name}); its card is in the sidebar.")
+        where_when_example(selection)
+
+
+def where_when_example(selection: state.Selection) -> None:
+    """The first demo sample explained by the loaded model: space view above, time view below."""
+    try:
+        dataset = state.load_dataset("demo")
+    except ExplorerError as error:
+        st.info(f"No demo samples to show ({error})")
+        return
+    sample = dataset.samples[0]
+    clip = state.sample_clip(state.Selection(None, None, None, "demo", None), sample.video_id)
+    if clip is None:
+        st.info(f"The demo clip {sample.video_id} is missing from {state.demo_samples_dir() / 'clips'}.")
+        return
+    result = state.explain_clip(selection.model_path, state.clip_key(clip), clip)
+    classes = selection.classes
+    top = predicted_classes(result.probs)[0]
+    st.markdown(f"Demo clip **{sample.video_id}** · predicted **{classes[top]}** ({result.probs[top]:.2f}) · "
+                f"true: {', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}")
+    maps = space_maps(result, None)
+    if maps is not None:
+        frames = [clip.middle_frame(t) for t in range(clip.num_segments)]
+        strip = frame_strip(overlay_frames(frames, maps, st.session_state["colormap"], st.session_state["opacity"]))
+        st.image(strip, caption="Where: A^s·A^t over one frame per second", use_container_width=True)
+    if result.time_attention is not None:
+        figure = time_figure(clip.audio, clip.sample_rate, {"time attention A^t": result.time_attention},
+                             annotation_boxes(sample, dataset.classes))
+        st.plotly_chart(figure, use_container_width=True, key="home_time_chart")
+        st.caption("When: time attention over the waveform; shaded boxes are the annotated events.")

@@ -1,0 +1,235 @@
+"""Streamlit glue shared by every page: the sidebar, the settings and the cached loaders.
+
+Models and encoders are cached with ``st.cache_resource`` (one copy per server, shared by
+every session); decoded clips and explanations with ``st.cache_data``.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import streamlit as st
+import torch
+
+from explorer.errors import ExplorerError
+from explorer.models.base import AVModel
+from explorer.models.checkpoint import list_checkpoints, load_checkpoint
+from explorer.ui.analysis import ClipResult, explain_features
+from explorer.ui.samples import CONTAINERS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PAGES_DIR = REPO_ROOT / "pages"
+DEMO_DATASET = "Demo samples"
+DATASETS = {DEMO_DATASET: "demo", "AVE": "ave", "LLP": "llp"}
+ROOT_VARIABLES = {"ave": "EXPLORER_AVE_ROOT", "llp": "EXPLORER_LLP_ROOT"}
+CUSTOM_PATH = "Other path…"
+
+
+def checkpoints_dir() -> Path:
+    return Path(os.environ.get("EXPLORER_CHECKPOINTS_DIR", REPO_ROOT / "checkpoints"))
+
+
+def demo_samples_dir() -> Path:
+    return Path(os.environ.get("EXPLORER_DEMO_SAMPLES", REPO_ROOT / "assets" / "demo" / "samples"))
+
+
+def library(module: str) -> ModuleType:
+    """Import a part of the library; if this build lacks it, say so in one line and stop the page."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name is None or not module.startswith(error.name):
+            raise
+        st.info(f"This build of STAN Explorer has no `{module}` yet, so this part of the app is unavailable.")
+        st.stop()
+
+
+# -- cached loaders -------------------------------------------------------------------------------
+@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+def load_model(path: str) -> AVModel:
+    return load_checkpoint(path)
+
+
+@st.cache_resource(show_spinner="Loading the encoders…", max_entries=4)
+def load_encoder(name: str, weights: str | None):
+    return library("explorer.encoders").create_encoder(name, weights)
+
+
+@st.cache_data(show_spinner="Decoding the clip…", max_entries=32)
+def decode_clip(path: str, modified: float):
+    """``modified`` (the file's mtime) keys the cache so an edited file is decoded again."""
+    return library("explorer.media").load_clip(path)
+
+
+@st.cache_data(show_spinner="Decoding the upload…", max_entries=8)
+def decode_upload(data: bytes, filename: str):
+    """Write the upload to a temporary folder that is always removed, and decode it."""
+    suffix = Path(filename).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="explorer-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        return library("explorer.media").load_clip(path)
+
+
+def clip_key(clip) -> str:
+    """A short fingerprint of a clip's pixels and samples, to key cached explanations."""
+    digest = hashlib.sha1(np.ascontiguousarray(clip.audio).tobytes())
+    for frame in clip.frames:
+        digest.update(np.ascontiguousarray(frame).tobytes())
+    return digest.hexdigest()[:16]
+
+
+@st.cache_data(show_spinner="Encoding…", max_entries=64)
+def encode_clip(model_path: str, key: str, _clip) -> tuple[np.ndarray, np.ndarray]:
+    """The clip's features from the encoder the model was trained on; ``key`` (:func:`clip_key`) stands in for the clip."""
+    encoder = load_encoder(*encoder_spec(load_model(model_path)))
+    audio, visual = encoder.encode(_clip)
+    return np.asarray(audio, dtype=np.float32), np.asarray(visual, dtype=np.float32)
+
+
+@st.cache_data(show_spinner="Explaining…", max_entries=256)
+def explain_clip(model_path: str, key: str, _clip) -> ClipResult:
+    """The model's explanation of a clip; ``key`` (:func:`clip_key`) stands in for the clip in the cache."""
+    audio, visual = encode_clip(model_path, key, _clip)
+    return explain_features(load_model(model_path), torch.from_numpy(audio), torch.from_numpy(visual))
+
+
+def encoder_spec(model: AVModel) -> tuple[str, str | None]:
+    """The encoder a checkpoint was trained on, and its weights if they are stored under checkpoints/."""
+    name = str(model.card.get("encoder", "compact"))
+    weights = checkpoints_dir() / "demo" / "encoders" / name
+    return name, str(weights) if weights.exists() else None
+
+
+@st.cache_resource(show_spinner="Reading the annotations…", max_entries=4)
+def load_dataset(name: str):
+    """The demo samples or AVE / LLP annotations (read-only, so one copy serves every session)."""
+    data = library("explorer.data")
+    return data.load_demo_dataset(demo_samples_dir()) if name == "demo" else data.load_dataset(name)
+
+
+def video_path(selection: "Selection", video_id: str) -> Path | None:
+    """Where a sample's video lies: the demo clips folder, or the AVE / LLP root (top level or videos/)."""
+    folders = [demo_samples_dir() / "clips"] if selection.dataset == "demo" else []
+    if selection.dataset_root is not None:
+        folders += [selection.dataset_root, selection.dataset_root / "videos"]
+    for folder in folders:
+        for container in CONTAINERS:
+            if (candidate := folder / f"{video_id}.{container}").is_file():
+                return candidate
+    return None
+
+
+def sample_clip(selection: "Selection", video_id: str):
+    """The decoded clip of a sample, or None when its video is not on disk."""
+    path = video_path(selection, video_id)
+    return None if path is None else decode_clip(str(path), path.stat().st_mtime)
+
+
+# -- settings ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar chose: a loaded model (or the reason there is none) and a dataset."""
+
+    model: AVModel | None
+    model_path: str | None
+    model_problem: str | None
+    dataset: str  # "demo", "ave" or "llp"
+    dataset_root: Path | None
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.model.card.get("classes", [])) if self.model is not None else []
+
+
+def settings() -> dict:
+    """Colormap, opacity and target class, shared by every page of the session."""
+    st.session_state.setdefault("colormap", "jet")
+    st.session_state.setdefault("opacity", 0.5)
+    st.session_state.setdefault("target_class", None)
+    return {key: st.session_state[key] for key in ("colormap", "opacity", "target_class")}
+
+
+def _model_picker() -> tuple[AVModel | None, str | None, str | None]:
+    found = [str(path) for path in list_checkpoints(checkpoints_dir())]
+    options = [*found, CUSTOM_PATH]
+    default = next((i for i, path in enumerate(found) if Path(path).name == "stan"), 0)
+    choice = st.sidebar.selectbox(
+        "Model", options, index=default, key="model_choice",
+        format_func=lambda path: path if path == CUSTOM_PATH else os.path.relpath(path, checkpoints_dir().parent),
+    )
+    if choice == CUSTOM_PATH:
+        choice = st.sidebar.text_input("Checkpoint path (without .json / .safetensors)", key="model_path_text").strip()
+    if not choice:
+        if not found:
+            return None, None, f"No trained checkpoint found under {checkpoints_dir()}. Run `explorer demo reproduce`."
+        return None, None, "Type the path of a checkpoint to load it."
+    try:
+        return load_model(choice), choice, None
+    except ExplorerError as error:
+        return None, choice, str(error)
+
+
+def _model_card(model: AVModel) -> None:
+    card = model.card
+    with st.sidebar.expander("Model card"):
+        st.markdown(f"**{model.name}** · {model.num_classes} classes · encoder `{card.get('encoder', 'unknown')}`")
+        if card.get("dataset"):
+            st.markdown(f"Trained on **{card['dataset']}**")
+        metrics = card.get("metrics") or {}
+        if metrics:
+            st.table({name: [value] for name, value in metrics.items()})
+        if card.get("classes"):
+            st.caption("Classes: " + ", ".join(card["classes"]))
+        if card.get("training_command"):
+            st.code(card["training_command"], language="bash")
+
+
+def sidebar() -> Selection:
+    """Draw the sidebar on every page and return what it selected."""
+    st.sidebar.header("Model")
+    model, model_path, problem = _model_picker()
+    if model is not None:
+        _model_card(model)
+    st.sidebar.header("Data")
+    label = st.sidebar.radio("Dataset", list(DATASETS), key="dataset_choice", horizontal=True)
+    dataset = DATASETS[label]
+    root = None
+    if dataset in ROOT_VARIABLES:
+        typed = st.sidebar.text_input(
+            f"{label} root (videos and/or a feature store)", value=os.environ.get(ROOT_VARIABLES[dataset], ""),
+            key=f"{dataset}_root", help=f"Or set {ROOT_VARIABLES[dataset]} before starting the app.",
+        ).strip()
+        root = Path(typed) if typed else None
+    st.sidebar.header("Display")
+    settings()
+    colormaps = list(library("explorer.explain").COLORMAPS)
+    st.sidebar.selectbox("Colormap", colormaps, key="colormap")
+    st.sidebar.slider("Overlay opacity", 0.0, 1.0, step=0.05, key="opacity")
+    st.session_state["selection"] = Selection(model, model_path, problem, dataset, root)
+    return st.session_state["selection"]
+
+
+def selection() -> Selection:
+    """What the sidebar (drawn by Home.py before each page) selected in this run."""
+    return st.session_state["selection"]
+
+
+def require_model(selection: Selection) -> AVModel:
+    """The selected model, or a one-line reason and the end of the page."""
+    if selection.model is None:
+        st.warning(selection.model_problem)
+        st.stop()
+    return selection.model
+
+
+def target_class(classes: list[str]) -> int | None:
+    """The session's target class as an index into ``classes``; None means class-agnostic."""
+    name = st.session_state.get("target_class")
+    return classes.index(name) if name in classes else None
