@@ -108,7 +108,8 @@ def learnable_problem(n: int = 32, t: int = 4, h: int = 3, w: int = 3, dim: int 
     visual_patterns = torch.randn(NUM_CLASSES, dim, generator=generator)
     noise = 0.3
     audio = (labels @ audio_patterns)[:, None, :] + noise * torch.randn(n, t, dim, generator=generator)
-    visual = (labels @ visual_patterns)[:, None, None, None, :] + noise * torch.randn(n, t, h, w, dim, generator=generator)
+    visual_noise = noise * torch.randn(n, t, h, w, dim, generator=generator)
+    visual = (labels @ visual_patterns)[:, None, None, None, :] + visual_noise
     return audio, visual, labels
 
 
