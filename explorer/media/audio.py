@@ -17,8 +17,10 @@ MAX_AUDIO_SECONDS = 3600.0
 
 
 class AudioCollector:
-    """Resamples decoded audio frames to mono ``sample_rate`` and places them on a timeline.
+    """Resamples decoded audio frames to ``sample_rate``, averages the channels and places them on a timeline.
 
+    Channels are averaged (as VGGish's preprocessing does) rather than downmixed by FFmpeg,
+    whose 5.1 and stereo mixes add channels up and can exceed [-1, 1].
     ``origin`` is the time (s) that becomes sample 0; audio before it is dropped and
     a late start is zero-filled, so the audio stays aligned with the video frames.
     """
@@ -27,7 +29,8 @@ class AudioCollector:
         self.sample_rate = sample_rate
         self.origin = origin
         self.stop_at = stop_at
-        self.resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+        self.resampler: av.AudioResampler | None = None
+        self.layout: str | None = None
         self.chunks: list[np.ndarray] = []
         self.offset: int | None = None  # sample index of the first collected sample
         self.collected = 0
@@ -41,8 +44,22 @@ class AudioCollector:
         if self.offset is None and frame is not None:
             start = frame.time if (frame.time is not None and self.origin is not None) else 0.0
             self.offset = round((start - (self.origin or 0.0)) * self.sample_rate)
-        for resampled in self.resampler.resample(frame):
-            samples = resampled.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+        if frame is not None and frame.layout.name != self.layout:
+            self._flush()  # a stream may change its channel layout midway
+            self.layout = frame.layout.name
+            self.resampler = av.AudioResampler(format="fltp", layout=frame.layout, rate=self.sample_rate)
+        if frame is None:
+            self._flush()
+        else:
+            self._append(self.resampler.resample(frame))
+
+    def _flush(self) -> None:
+        if self.resampler is not None:
+            self._append(self.resampler.resample(None))
+
+    def _append(self, frames: list[av.AudioFrame]) -> None:
+        for resampled in frames:
+            samples = resampled.to_ndarray().mean(axis=0, dtype=np.float32)
             self.chunks.append(samples)
             self.collected += samples.size
 
