@@ -18,3 +18,11 @@ class CheckpointError(ExplorerError):
 
 class WeightsError(ExplorerError):
     """Encoder weights are missing; the message says where to put them and how to get them."""
+
+
+class FeatureShapeError(ExplorerError, ValueError):
+    """Features whose shape does not fit the model (wrong dims, T mismatch)."""
+
+
+class FeatureTypeError(ExplorerError, TypeError):
+    """Features that are not tensors."""

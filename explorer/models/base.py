@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from explorer.errors import FeatureShapeError, FeatureTypeError
+
 
 @dataclass
 class Explanation:
@@ -107,23 +109,23 @@ class AVModel(nn.Module):
     # -- helpers ---------------------------------------------------------------
     def check_inputs(self, audio: Tensor, visual: Tensor) -> None:
         if not isinstance(audio, Tensor) or not isinstance(visual, Tensor):
-            raise TypeError(
+            raise FeatureTypeError(
                 f"audio and visual features must be torch tensors, got {type(audio).__name__} and {type(visual).__name__}"
             )
         if audio.dim() != 3 or audio.shape[-1] != self.audio_dim:
-            raise ValueError(
+            raise FeatureShapeError(
                 f"{self.name}: audio features must be N×T×{self.audio_dim}, got {tuple(audio.shape)}"
             )
         if visual.dim() != 5 or visual.shape[-1] != self.visual_dim:
-            raise ValueError(
+            raise FeatureShapeError(
                 f"{self.name}: visual features must be N×T×H×W×{self.visual_dim}, got {tuple(visual.shape)}"
             )
         if audio.shape[:2] != visual.shape[:2]:
-            raise ValueError(
+            raise FeatureShapeError(
                 f"{self.name}: audio and visual features disagree on N×T: {tuple(audio.shape[:2])} vs {tuple(visual.shape[:2])}"
             )
         if audio.shape[1] < 1:
-            raise ValueError(f"{self.name}: a clip needs at least one 1-second segment, got T=0")
+            raise FeatureShapeError(f"{self.name}: a clip needs at least one 1-second segment, got T=0")
 
     def describe(self) -> dict:
         """What a checkpoint needs to rebuild this model."""
