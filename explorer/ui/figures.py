@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.explain import overlay_on_image, upsample_space
+from explorer.explain.overlay import COLORMAPS, overlay_on_image
+from explorer.explain.upsample import upsample_space
 
 MAX_WAVEFORM_POINTS = 4000  # a min/max envelope this wide looks like the full waveform and stays light
 BOX_COLOURS = ("rgba(46,160,67,0.18)", "rgba(31,119,180,0.18)", "rgba(214,39,40,0.15)", "rgba(148,103,189,0.18)")
@@ -22,7 +23,7 @@ def overlay_frames(frames: Sequence[np.ndarray], maps: np.ndarray, colormap: str
     for frame, attention in zip(frames, maps):
         height, width = frame.shape[:2]
         mask = upsample_space(attention[None], (height, width))[0]
-        overlays.append(overlay_on_image(frame.astype(np.float32) / 255.0, mask, colormap=colormap, image_weight=1.0 - opacity))
+        overlays.append(overlay_on_image(frame.astype(np.float32) / 255.0, mask, COLORMAPS[colormap], 1.0 - opacity))
     return overlays
 
 

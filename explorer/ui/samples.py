@@ -1,12 +1,15 @@
 """Sample tables, filters and annotation boxes for Browse and the pointing game (no streamlit)."""
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from explorer.data.dataset import Sample
+from explorer.errors import DataError
 from explorer.ui.analysis import is_correct
 
 CONTAINERS = ("mp4", "mov", "webm", "mkv", "avi", "ogv", "flv")  # what explorer.media decodes
@@ -75,3 +78,15 @@ def annotation_boxes(sample: Sample, classes: Sequence[str]) -> list[tuple[str, 
     if sample.visual_time_mask is None:
         return [(name, float(start), float(end)) for name, start, end in sample.events]
     return _mask_boxes(sample.time_mask, classes, "audio: ") + _mask_boxes(sample.visual_time_mask, classes, "visual: ")
+
+
+def demo_event_masks(root: Path, video_id: str) -> np.ndarray | None:
+    """T×H×W 0/1 masks of the sounding objects at each second's middle frame (demo corpus), or None."""
+    path = root / "masks.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return archive[video_id] if video_id in archive.files else None
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise DataError(f"The object masks file {path} is unreadable ({error}); rebuild the demo corpus.") from None

@@ -18,6 +18,7 @@ import streamlit as st
 import torch
 
 from explorer.errors import ExplorerError
+from explorer.explain.overlay import COLORMAPS
 from explorer.models.base import AVModel
 from explorer.models.checkpoint import list_checkpoints, load_checkpoint
 from explorer.ui.analysis import ClipResult, explain_features
@@ -209,8 +210,7 @@ def sidebar() -> Selection:
         root = Path(typed) if typed else None
     st.sidebar.header("Display")
     settings()
-    colormaps = list(library("explorer.explain").COLORMAPS)
-    st.sidebar.selectbox("Colormap", colormaps, key="colormap")
+    st.sidebar.selectbox("Colormap", list(COLORMAPS), key="colormap")
     st.sidebar.slider("Overlay opacity", 0.0, 1.0, step=0.05, key="opacity")
     st.session_state["selection"] = Selection(model, model_path, problem, dataset, root)
     return st.session_state["selection"]

@@ -1,0 +1,50 @@
+"""Compare: two models side by side on the same clip."""
+import os
+
+import streamlit as st
+
+from explorer.errors import ExplorerError
+from explorer.models.checkpoint import list_checkpoints
+from explorer.ui import state, views
+from explorer.ui.samples import annotation_boxes
+
+st.title("Compare two models")
+st.caption("The same clip through two checkpoints: their predictions, where they look and when.")
+selection = state.selection()
+checkpoints = [str(path) for path in list_checkpoints(state.checkpoints_dir())]
+if len(checkpoints) < 2:
+    st.info(f"Comparing needs two checkpoints under {state.checkpoints_dir()}; found {len(checkpoints)}. "
+            "Run `explorer demo reproduce` to train the demo models.")
+    st.stop()
+try:
+    dataset = state.load_dataset(selection.dataset)
+except ExplorerError as error:
+    st.error(str(error))
+    st.stop()
+available = [s for s in dataset.samples if state.video_path(selection, s.video_id) is not None]
+if not available:
+    st.info("No videos of this dataset are on disk; choose the demo samples or set the dataset root in the sidebar.")
+    st.stop()
+
+sample = st.selectbox("Clip", available, format_func=lambda s: f"{s.video_id} ({s.split or 'demo'})", key="compare_sample")
+clip = state.sample_clip(selection, sample.video_id)
+views.clip_warnings(clip)
+boxes = annotation_boxes(sample, dataset.classes)
+label = lambda path: os.path.relpath(path, state.checkpoints_dir())  # noqa: E731
+columns = st.columns(2)
+for side, (column, default) in enumerate(zip(columns, (0, 1))):
+    with column:
+        path = st.selectbox(f"Model {'AB'[side]}", checkpoints, index=default, format_func=label, key=f"compare_model_{side}")
+        try:
+            model = state.load_model(path)
+        except ExplorerError as error:
+            st.error(str(error))
+            continue
+        if model.num_classes != len(dataset.classes):
+            st.warning(f"{label(path)} knows {model.num_classes} classes, this dataset has {len(dataset.classes)}.")
+            continue
+        result = state.explain_clip(path, state.clip_key(clip), clip)
+        views.predictions(result, dataset.classes, sample.labels)
+        class_index = views.class_picker(result, dataset.classes, sample.labels, f"compare_{side}")
+        views.space_view(clip, result, dataset.classes, class_index, f"compare_{side}")
+        views.time_view(clip, result, dataset.classes, class_index, boxes, f"compare_{side}")
