@@ -12,9 +12,25 @@ from explorer.models.base import AVModel, Explanation, from_maps, mlp, to_maps, 
 from explorer.models.registry import register_model
 
 
+def _space_gate(num_classes: int, hidden: int, layers: int) -> nn.Module:
+    """F_space-gate before its sigmoid. ``layers=1`` is the paper's single conv over the K maps. The default adds a
+    1×1 conv + ReLU first: the audio part of every CAM is the same at all locations, so a purely linear gate cannot
+    prefer the object that sounds over a silent one of another class; the ReLU lets it respond to "class k's map is
+    high" rather than to a fixed sum of maps."""
+    if layers == 1:
+        return nn.Conv2d(num_classes, 1, 3, padding=1)
+    if layers == 2:
+        return nn.Sequential(
+            nn.Conv2d(num_classes, hidden, 1), nn.ReLU(inplace=True), nn.Conv2d(hidden, 1, 3, padding=1)
+        )
+    raise ValueError(f"space_gate_layers must be 1 or 2, got {layers}")
+
+
 class _STANBase(AVModel):
-    def __init__(self, num_classes: int, audio_dim: int, visual_dim: int, hidden: int = 128, **config):
-        super().__init__(num_classes, audio_dim, visual_dim, hidden=hidden, **config)
+    def __init__(
+        self, num_classes: int, audio_dim: int, visual_dim: int, hidden: int = 128, space_gate_layers: int = 2, **config
+    ):
+        super().__init__(num_classes, audio_dim, visual_dim, hidden=hidden, space_gate_layers=space_gate_layers, **config)
         k, d = num_classes, hidden
         space_channels = 0
         if self.uses_audio:
@@ -26,7 +42,7 @@ class _STANBase(AVModel):
             self.visual_time = mlp(visual_dim, d, d)  # F^t_MLP(v̄_t) (Eq. 3)
             space_channels += d
             self.cam_head = nn.Conv2d(space_channels, k, 1)  # F_CAM: K maps per segment (Eq. 2)
-            self.space_gate = nn.Conv2d(k, 1, 3, padding=1)  # conv + sigmoid → A^s
+            self.space_gate = _space_gate(k, d, space_gate_layers)
         self.cav_head = nn.Linear(d, k)  # F_CAV: K values per segment (Eq. 4)
         self.time_gate = nn.Sequential(nn.Linear(k, d), nn.ReLU(inplace=True), nn.Linear(d, 1))  # MLP + sigmoid → A^t
         self.classifier = nn.Linear(space_channels if self.uses_visual else d, k)
