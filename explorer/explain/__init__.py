@@ -1,0 +1,26 @@
+"""Explanation tests of the paper (§4.3) and the helpers that draw attention on media."""
+from explorer.explain.checks import InvalidInputError
+from explorer.explain.overlay import COLORMAPS, overlay_on_image
+from explorer.explain.perturbation import perturbation_curves, perturbation_test, perturbation_tvd
+from explorer.explain.pointing import (
+    SpatialPointingDetails,
+    pointing_game,
+    spatial_pointing_details,
+    spatial_pointing_game,
+)
+from explorer.explain.upsample import upsample_space, upsample_time
+
+__all__ = [
+    "COLORMAPS",
+    "InvalidInputError",
+    "SpatialPointingDetails",
+    "overlay_on_image",
+    "perturbation_curves",
+    "perturbation_test",
+    "perturbation_tvd",
+    "pointing_game",
+    "spatial_pointing_details",
+    "spatial_pointing_game",
+    "upsample_space",
+    "upsample_time",
+]

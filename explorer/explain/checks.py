@@ -1,0 +1,51 @@
+"""Input checks shared by the metrics and the explanation tests."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from explorer.errors import ExplorerError
+
+
+class InvalidInputError(ExplorerError, ValueError):
+    """Scores, attention maps or masks have the wrong type, shape or values."""
+
+
+def as_numpy(value: Any, name: str) -> np.ndarray:
+    """A finite float64 copy of a numpy array, torch tensor or nested list of numbers."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    elif isinstance(value, (list, tuple)):
+        try:
+            value = np.asarray(value)
+        except ValueError as error:  # ragged nesting
+            raise InvalidInputError(f"{name} must be a rectangular array of numbers ({error})") from None
+    elif not isinstance(value, np.ndarray):
+        raise InvalidInputError(f"{name} must be a numpy array or a torch tensor, got {type(value).__name__}")
+    if value.dtype.kind not in "biuf":
+        raise InvalidInputError(f"{name} must hold numbers, got dtype {value.dtype}")
+    value = value.astype(np.float64)
+    if not np.isfinite(value).all():
+        raise InvalidInputError(f"{name} contains NaN or infinite values")
+    return value
+
+
+def check_shape_match(first: np.ndarray, second: np.ndarray, first_name: str, second_name: str) -> None:
+    if first.shape != second.shape:
+        raise InvalidInputError(
+            f"{first_name} has shape {first.shape} but {second_name} has shape {second.shape}; they must match"
+        )
+
+
+def check_binary(values: np.ndarray, name: str) -> None:
+    if not np.isin(values, (0.0, 1.0)).all():
+        raise InvalidInputError(f"{name} must hold only 0 and 1 (or False and True)")
+
+
+def check_unit_range(values: np.ndarray, name: str) -> None:
+    if not ((values >= 0.0) & (values <= 1.0)).all():  # NaN fails both comparisons
+        raise InvalidInputError(
+            f"{name} must lie in [0, 1], got values from {np.min(values):.3g} to {np.max(values):.3g}"
+        )

@@ -1,0 +1,203 @@
+"""Perturbation tests (paper §4.3, supplementary Algorithm B), batched.
+
+Gaussian noise η ~ N(0, σ²) is added to the features the model's attention rates
+relevant (≥ 0.5) or irrelevant (< 0.5), the attention of the clean clip is held
+fixed, and the change of the prediction is measured as the total variation
+distance TVD = ½ Σ_k |p_k − p'_k|.
+
+The models are multi-label (K sigmoids), so by default (``normalize=True``) each
+probability vector is divided by its sum before the TVD, making it the distance
+between two distributions as in the paper; ``normalize=False`` uses the raw
+sigmoids.
+
+Noise: draw p is a standard-normal tensor per input (audio, then visual, for
+p = 1…draws, from ``generator``), scaled by σ for every level. Sharing the draws
+across levels (common random numbers) keeps the curve over σ² smooth; it does
+not change the expected TVD at any level.
+"""
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from dataclasses import fields, replace
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from explorer.explain.checks import InvalidInputError
+from explorer.models.base import AVModel, Explanation
+
+RELEVANCE_THRESHOLD = 0.5
+
+
+def _check_batch(batch: Any) -> tuple[Tensor, Tensor]:
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        raise InvalidInputError("batch must be a pair (audio N×T×Da, visual N×T×H×W×Dv) of tensors")
+    audio, visual = batch
+    if not all(isinstance(part, Tensor) and part.is_floating_point() for part in batch):
+        raise InvalidInputError(
+            f"batch must hold two float tensors, got {type(audio).__name__} and {type(visual).__name__}"
+        )
+    if audio.dim() != 3 or visual.dim() != 5 or audio.shape[:2] != visual.shape[:2] or audio.shape[0] == 0:
+        raise InvalidInputError(
+            f"batch must be audio N×T×Da and visual N×T×H×W×Dv with N ≥ 1, got {tuple(audio.shape)} and {tuple(visual.shape)}"
+        )
+    return audio.float(), visual.float()
+
+
+def _check_levels(sigma2_levels: Any) -> list[float]:
+    try:
+        levels = [float(level) for level in sigma2_levels]
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"sigma2_levels must be a list of numbers, got {sigma2_levels!r}") from None
+    if not levels or not all(0.0 <= level < math.inf for level in levels):
+        raise InvalidInputError(f"sigma2_levels must be a non-empty list of finite variances ≥ 0, got {levels}")
+    return levels
+
+
+@contextmanager
+def _evaluating(model: AVModel) -> Iterator[None]:
+    """Eval mode (no dropout) and no autograd for the duration, restoring the model's mode after."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            yield
+    finally:
+        model.train(was_training)
+
+
+def perturbation_masks(model: AVModel, clean: Explanation, relevant: bool) -> tuple[Tensor | None, Tensor | None]:
+    """1[A ≥ 0.5] (relevant) or 1[A < 0.5] per input feature, shaped to broadcast over channels."""
+    audio_relevance, visual_relevance = model.relevance(clean)
+    if audio_relevance is None and visual_relevance is None:
+        raise InvalidInputError(f"model {model.name!r} has no attention to test: it rates neither audio nor visual features")
+
+    def mask(relevance: Tensor | None) -> Tensor | None:
+        if relevance is None:
+            return None
+        selected = relevance >= RELEVANCE_THRESHOLD if relevant else relevance < RELEVANCE_THRESHOLD
+        return selected.float().unsqueeze(-1)
+
+    return mask(audio_relevance), mask(visual_relevance)
+
+
+def distribution(probs: Tensor, normalize: bool) -> Tensor:
+    """The vector the TVD compares: the K probabilities, divided by their sum if ``normalize``."""
+    return probs / probs.sum(dim=-1, keepdim=True) if normalize else probs
+
+
+def total_variation(first: Tensor, second: Tensor) -> Tensor:
+    return 0.5 * (first - second).abs().sum(dim=-1)
+
+
+def _tile(explanation: Explanation, times: int) -> Explanation:
+    """The explanation repeated ``times`` along the batch: clip i of copy c sits at c·N + i."""
+
+    def tile(value: Any) -> Any:
+        if isinstance(value, Tensor):
+            return value.repeat(times, *[1] * (value.dim() - 1))
+        if isinstance(value, dict):
+            return {key: tile(item) for key, item in value.items()}
+        return value
+
+    return replace(explanation, **{f.name: tile(getattr(explanation, f.name)) for f in fields(explanation)})
+
+
+def _standard_noise(
+    inputs: list[Tensor | None], count: int, generator: torch.Generator | None
+) -> list[Tensor | None]:
+    """``count`` draws of N(0, 1) noise per input (None: not perturbed), in the contract's order:
+    draw by draw, each input in turn, exactly as ``torch.randn(input.shape)`` calls would."""
+    noises = [None if like is None else torch.empty((count, *like.shape), dtype=like.dtype) for like in inputs]
+    for draw in range(count):
+        for noise in noises:
+            if noise is not None:
+                noise[draw].normal_(generator=generator)
+    return noises
+
+
+def perturbation_tvd(
+    model: AVModel,
+    batch: tuple[Tensor, Tensor],
+    sigma2_levels: Any,
+    draws: int = 100,
+    relevant: bool = True,
+    generator: torch.Generator | None = None,
+    normalize: bool = True,
+    chunk_size: int = 512,
+) -> np.ndarray:
+    """Mean TVD over ``draws`` noises, per σ² level and clip (L×N numpy array).
+
+    Perturbed copies are forwarded in batches of about ``chunk_size`` clips (at
+    least one draw at every level). σ² = 0 is exactly 0 and costs no forward.
+    """
+    audio, visual = _check_batch(batch)
+    levels = _check_levels(sigma2_levels)
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise InvalidInputError(f"draws must be a positive integer, got {draws!r}")
+    clip_count = audio.shape[0]
+    tvd = torch.zeros(len(levels), draws, clip_count)
+    noisy_levels = [index for index, level in enumerate(levels) if level > 0]
+    with _evaluating(model):
+        clean = model(audio, visual)
+        audio_mask, visual_mask = perturbation_masks(model, clean, relevant)
+        if not noisy_levels:
+            return tvd.mean(dim=1).numpy()
+        clean_distribution = distribution(clean.probs, normalize)
+        sigmas = torch.tensor([math.sqrt(levels[index]) for index in noisy_levels])
+        draws_per_chunk = max(1, chunk_size // (clip_count * len(noisy_levels)))
+        copies = len(noisy_levels) * draws_per_chunk
+        tiled_attention = _tile(clean, copies)
+
+        def perturb(features: Tensor, mask: Tensor | None, noise: Tensor | None, count: int) -> Tensor:
+            """Level × draw × clip copies of ``features`` with σ·η·mask added, flattened along the batch."""
+            if noise is None:
+                return features.repeat(len(noisy_levels) * count, *[1] * (features.dim() - 1))
+            scale = sigmas.view(-1, *[1] * noise.dim())
+            return (features + scale * (noise * mask)).flatten(0, 2)
+
+        for first in range(0, draws, draws_per_chunk):
+            count = min(draws_per_chunk, draws - first)
+            audio_noise, visual_noise = _standard_noise(
+                [None if audio_mask is None else audio, None if visual_mask is None else visual], count, generator
+            )
+            noisy_audio = perturb(audio, audio_mask, audio_noise, count)
+            noisy_visual = perturb(visual, visual_mask, visual_noise, count)
+            attention = tiled_attention if count == draws_per_chunk else _tile(clean, len(noisy_levels) * count)
+            perturbed = model(noisy_audio, noisy_visual, attention=attention)
+            changed = distribution(perturbed.probs, normalize).view(len(noisy_levels), count, clip_count, -1)
+            tvd[noisy_levels, first : first + count] = total_variation(changed, clean_distribution)
+    return tvd.mean(dim=1).numpy()
+
+
+def perturbation_test(
+    model: AVModel,
+    batch: tuple[Tensor, Tensor],
+    sigma2_levels: Any,
+    draws: int = 100,
+    relevant: bool = True,
+    generator: torch.Generator | None = None,
+    normalize: bool = True,
+    chunk_size: int = 512,
+) -> np.ndarray:
+    """Mean TVD per σ² level over the batch's clips and ``draws`` noises (Algorithm B)."""
+    return perturbation_tvd(model, batch, sigma2_levels, draws, relevant, generator, normalize, chunk_size).mean(axis=1)
+
+
+def perturbation_curves(
+    model: AVModel,
+    batch: tuple[Tensor, Tensor],
+    sigma2_levels: Any,
+    draws: int = 100,
+    generator: torch.Generator | None = None,
+    normalize: bool = True,
+    chunk_size: int = 512,
+) -> dict[str, np.ndarray]:
+    """Both curves of the paper's Figure 3: ``{"relevant": L, "irrelevant": L}`` mean TVDs."""
+    return {
+        kind: perturbation_test(model, batch, sigma2_levels, draws, kind == "relevant", generator, normalize, chunk_size)
+        for kind in ("relevant", "irrelevant")
+    }

@@ -1,0 +1,122 @@
+"""Pointing games: does the attention agree with human annotations? (paper §4.3)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from explorer.explain.checks import InvalidInputError, as_numpy, check_binary, check_unit_range
+from explorer.explain.upsample import upsample_space
+
+
+def _per_clip(values: Any, name: str, clip_ndim: int) -> list[np.ndarray]:
+    """Split an N×… array, or take a list of clips (lengths may differ), into per-clip arrays."""
+    if isinstance(values, (list, tuple)):
+        clips = [as_numpy(clip, f"{name}[{index}]") for index, clip in enumerate(values)]
+    else:
+        stacked = as_numpy(values, name)
+        if stacked.ndim != clip_ndim + 1:
+            raise InvalidInputError(f"{name} must have {clip_ndim + 1} dimensions (clips first), got shape {stacked.shape}")
+        clips = list(stacked)
+    if not clips:
+        raise InvalidInputError(f"{name} holds no clips")
+    for index, clip in enumerate(clips):
+        if clip.ndim != clip_ndim or 0 in clip.shape:
+            raise InvalidInputError(f"{name}[{index}] must be a non-empty {clip_ndim}-D array, got shape {clip.shape}")
+    return clips
+
+
+def _shape_of(values: Any) -> str:
+    if isinstance(values, (np.ndarray, torch.Tensor)):
+        return str(tuple(values.shape))
+    return f"a list of {len(values)} clips"
+
+
+def pointing_game(time_attention: Any, masks: Any, binary: bool = False) -> float:
+    """Mean absolute error between time attention (N×T) and human temporal masks (N×T in {0, 1}).
+
+    Lower is better. Per clip the error is averaged over its T segments, then over
+    clips, so clips of any length count equally; both inputs may be lists of 1-D
+    clips of different lengths. ``binary`` thresholds the attention at 0.5 first.
+    """
+    attention_clips = _per_clip(time_attention, "time_attention", 1)
+    mask_clips = _per_clip(masks, "masks", 1)
+    mismatch = len(attention_clips) != len(mask_clips) or any(
+        attention.shape != mask.shape for attention, mask in zip(attention_clips, mask_clips)
+    )
+    if mismatch:
+        raise InvalidInputError(
+            f"time_attention {_shape_of(time_attention)} and masks {_shape_of(masks)} must have the same shape"
+        )
+    errors = []
+    for index, (attention, mask) in enumerate(zip(attention_clips, mask_clips)):
+        check_unit_range(attention, f"time_attention[{index}]")
+        check_binary(mask, f"masks[{index}]")
+        if binary:
+            attention = (attention >= 0.5).astype(np.float64)
+        errors.append(np.abs(attention - mask).mean())
+    return float(np.mean(errors))
+
+
+@dataclass(frozen=True)
+class SpatialPointingDetails:
+    """Counts of the spatial pointing game; ``skipped`` segments had an empty or missing mask."""
+
+    hits: int
+    scored: int
+    skipped: int
+
+    @property
+    def hit_rate(self) -> float:
+        """Fraction of scored segments hit, in [0, 1]; nan if none was scored."""
+        return self.hits / self.scored if self.scored else float("nan")
+
+
+def _frame_masks(masks: Any) -> list[list[np.ndarray | None]]:
+    """Masks per clip, per segment: from an N×T×Hi×Wi array or lists of T×Hi×Wi arrays / per-frame lists."""
+    if isinstance(masks, (np.ndarray, torch.Tensor)):
+        clips = _per_clip(masks, "masks", 3)
+        return [list(clip) for clip in clips]
+    if not isinstance(masks, (list, tuple)):
+        raise InvalidInputError(f"masks must be an N×T×H×W array or a list of clips, got {type(masks).__name__}")
+    result = []
+    for index, clip in enumerate(masks):
+        frames = list(clip) if isinstance(clip, (list, tuple)) else list(as_numpy(clip, f"masks[{index}]"))
+        result.append([None if frame is None else as_numpy(frame, f"masks[{index}] frame") for frame in frames])
+    return result
+
+
+def spatial_pointing_details(space_attention: Any, masks: Any) -> SpatialPointingDetails:
+    """Score each (clip, segment) with a non-empty mask: upsample its H×W attention to the mask
+    (bilinear), take the argmax (first one on ties) and count a hit if it lies inside the mask."""
+    attention_clips = _per_clip(space_attention, "space_attention", 3)
+    mask_clips = _frame_masks(masks)
+    if len(mask_clips) != len(attention_clips):
+        raise InvalidInputError(
+            f"space_attention {_shape_of(space_attention)} and masks {_shape_of(masks)} disagree on the number of clips"
+        )
+    hits = scored = skipped = 0
+    for index, (attention, frames) in enumerate(zip(attention_clips, mask_clips)):
+        if len(frames) != len(attention):
+            raise InvalidInputError(
+                f"clip {index}: space attention has {len(attention)} segments but its masks have {len(frames)}"
+            )
+        for segment, (attention_map, mask) in enumerate(zip(attention, frames)):
+            if mask is None or not mask.any():
+                skipped += 1
+                continue
+            if mask.ndim != 2:
+                raise InvalidInputError(f"clip {index} segment {segment}: a mask must be H×W, got shape {mask.shape}")
+            check_binary(mask, f"clip {index} segment {segment} mask")
+            upsampled = upsample_space(attention_map, mask.shape)
+            row, column = np.unravel_index(np.argmax(upsampled), upsampled.shape)
+            hits += int(mask[row, column])
+            scored += 1
+    return SpatialPointingDetails(hits=hits, scored=scored, skipped=skipped)
+
+
+def spatial_pointing_game(space_attention: Any, masks: Any) -> float:
+    """Hit rate in [0, 1] of the space attention's peak against ground-truth masks; nan if nothing to score."""
+    return spatial_pointing_details(space_attention, masks).hit_rate
