@@ -27,8 +27,8 @@ def read_ave_rows(path: str | Path, num_segments: int = NUM_SEGMENTS) -> list[An
     """The rows of an AVE-format file, with or without its header line."""
     path = Path(path)
     lines = read_lines(path)
-    if lines and not _is_row(lines[0][1]):
-        lines = lines[1:]  # the header of the copy in AVE_Dataset.zip
+    if lines and _is_header(lines[0][1]):
+        lines = lines[1:]  # the copy in AVE_Dataset.zip has one
     rows = []
     for number, line in lines:
         fields = line.split("&")
@@ -49,6 +49,11 @@ def read_ave_rows(path: str | Path, num_segments: int = NUM_SEGMENTS) -> list[An
 def _is_row(line: str) -> bool:
     fields = line.split("&")
     return len(fields) == 5 and all(f.strip().lstrip("-").isdigit() for f in fields[3:])
+
+
+def _is_header(line: str) -> bool:
+    fields = line.split("&")
+    return len(fields) == 5 and not any(f.strip().lstrip("-").isdigit() for f in fields[3:])
 
 
 def classes_by_first_appearance(rows: list[AnnotationRow]) -> list[str]:
