@@ -106,8 +106,12 @@ def iter_scenes(
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise DataError(f"The number of demo clips must be a positive integer, got {n!r}.")
     check_render_options(fps, size)
-    library = library or SourceLibrary()
-    for index in range(first_index, first_index + n):
+    sample_scene(seed, first_index)  # checks seed and index now, not at the first clip
+    return _scenes(range(first_index, first_index + n), seed, fps, size, library or SourceLibrary())
+
+
+def _scenes(indices: range, seed: int, fps: int, size: int, library: SourceLibrary):
+    for index in indices:
         spec = sample_scene(seed, index)
         rendered = render_scene(spec, library, fps=fps, size=size)
         yield to_clip(rendered, fps), GroundTruth(spec, fps, rendered.visible, rendered.object_masks)
@@ -125,10 +129,10 @@ def build_corpus(out: str | Path, n: int, seed: int, fps: int = 8, size: int = 2
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(f"Cannot build the demo corpus in {out}: it is a file, not a folder.")
+    started = time.perf_counter()
+    scenes = iter_scenes(n, seed, fps=fps, size=size)  # checks the arguments before anything is written
     (out / "clips").mkdir(parents=True, exist_ok=True)
     rows, event_masks, object_masks, objects = [ANNOTATION_HEADER], {}, {}, {}
-    started = time.perf_counter()
-    scenes = iter_scenes(n, seed, fps=fps, size=size)
     for clip, truth in tqdm(scenes, total=n, desc="demo clips", unit="clip", disable=not progress):
         write_clip(out / "clips" / f"{truth.video_id}.mp4", clip, fps=fps)
         rows += [f"{name}&{truth.video_id}&good&{start}&{end}" for name, start, end in truth.events]

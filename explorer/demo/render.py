@@ -25,6 +25,7 @@ class RenderedScene:
     background: np.ndarray  # H×W×3 uint8: the frame without objects
     visible: list[int]  # indices into spec.objects of the visible objects, in mask order
     object_masks: np.ndarray  # V×F×H×W bool, after occlusion by objects drawn later
+    touched: np.ndarray  # F×H×W bool: where any object has alpha > 0, faint rims included (masks are alpha ≥ 0.5)
     audible: list[int]  # indices into spec.objects of the audible objects, in track order
     tracks: np.ndarray  # A×samples float32: each audible object's share of ``audio``
     ambient: np.ndarray  # samples float32: the ambient share of ``audio``
@@ -41,7 +42,7 @@ def render_scene(spec: SceneSpec, library: SourceLibrary, fps: int = 8, size: in
     check_render_options(fps, size)
     background = _background(library.background(spec.background), spec.crop, size)
     visible = [i for i, obj in enumerate(spec.objects) if obj.image is not None]
-    frames, masks = _render_frames(spec, visible, library, background, fps * DURATION_SECONDS)
+    frames, masks, touched = _render_frames(spec, visible, library, background, fps * DURATION_SECONDS)
     audible = [i for i, obj in enumerate(spec.objects) if obj.sound is not None]
     length = DURATION_SECONDS * SAMPLE_RATE
     tracks = np.stack([_event_track(spec.objects[i], library, length) for i in audible]) if audible \
@@ -51,7 +52,7 @@ def render_scene(spec: SceneSpec, library: SourceLibrary, fps: int = 8, size: in
     scale = min(1.0, PEAK_LIMIT / max(float(np.abs(mix).max()), 1e-9))
     return RenderedScene(
         frames=frames, audio=(mix * scale).astype(np.float32), background=background,
-        visible=visible, object_masks=masks, audible=audible,
+        visible=visible, object_masks=masks, touched=touched, audible=audible,
         tracks=(tracks * scale).astype(np.float32), ambient=(ambient * scale).astype(np.float32),
     )
 
@@ -75,13 +76,14 @@ def _sprite(obj: SceneObject, library: SourceLibrary, size: int) -> np.ndarray:
 
 def _render_frames(
     spec: SceneSpec, visible: list[int], library: SourceLibrary, background: np.ndarray, num_frames: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     size = background.shape[0]
     # Lower objects stand nearer the camera, so they are drawn last and may cover higher ones.
     draw_order = sorted(range(len(visible)), key=lambda k: spec.objects[visible[k]].start_xy[1])
     sprites = [_sprite(spec.objects[i], library, size) for i in visible]
     frames = np.empty((num_frames, size, size, 3), np.uint8)
     masks = np.zeros((len(visible), num_frames, size, size), bool)
+    touched = np.zeros((num_frames, size, size), bool)
     for f in range(num_frames):
         progress = f / max(num_frames - 1, 1)
         canvas = background.astype(np.float32) / 255.0
@@ -97,8 +99,9 @@ def _render_frames(
             covered = alpha[..., 0] >= MASK_ALPHA
             masks[:, f, frame_rows, frame_cols] &= ~covered  # occlusion of the objects drawn before
             masks[k, f, frame_rows, frame_cols] = covered
+            touched[f, frame_rows, frame_cols] |= alpha[..., 0] > 0
         frames[f] = np.clip(np.rint(canvas * 255.0), 0, 255).astype(np.uint8)
-    return frames, masks
+    return frames, masks, touched
 
 
 def _overlap(top: int, left: int, shape: tuple[int, int], size: int) -> tuple[slice, slice, slice, slice]:
