@@ -8,7 +8,7 @@ import numpy as np
 
 from explorer.media.clip import SAMPLE_RATE
 from explorer.media.errors import MediaError
-from explorer.media.opening import FrameReader, describe_path, main_stream, open_media
+from explorer.media.opening import FrameReader, describe_path, main_stream, open_media, stream_start_seconds
 
 # Generous: real audio streams carry 5 to 100 packets per second.
 PACKETS_PER_SECOND = 2000
@@ -84,7 +84,9 @@ def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.nd
         stream = main_stream(container, "audio")
         if stream is None:
             raise MediaError(f"{describe_path(path)} has no audio stream.")
-        collector = AudioCollector(sample_rate, stop_at=MAX_AUDIO_SECONDS)
+        # Samples before the stream start (negative timestamps: pre-roll of a cut file) are not part of it.
+        origin = stream_start_seconds(stream, container)
+        collector = AudioCollector(sample_rate, origin=origin, stop_at=MAX_AUDIO_SECONDS)
         reader = FrameReader(container, [stream], max_packets=int(PACKETS_PER_SECOND * MAX_AUDIO_SECONDS))
         for _, frame in reader:
             collector.add(frame)

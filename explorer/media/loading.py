@@ -56,8 +56,8 @@ def load_clip(
 ) -> Clip:
     """Decode up to ``max_seconds`` of ``path`` into aligned 1-second segments of frames and 16 kHz audio."""
     _check_options(max_seconds, frames_per_segment, max_side)
-    name = describe_path(path)
     with open_media(path) as container:
+        name = describe_path(path)
         video = main_stream(container, "video")
         if video is None:
             raise MediaError(f"{name} has no video stream; STAN needs frames.")

@@ -47,6 +47,7 @@ class FrameSampler:
         self.converted: tuple[av.VideoFrame, np.ndarray] | None = None  # several targets may share one frame
         self.first_time: float | None = None
         self.last_time: float | None = None
+        self.last_shown_for: float | None = None  # the last frame's own duration, when the file records it
         self.count = 0
         self.done = False  # True once a frame at or past ``stop_at`` arrived
 
@@ -69,6 +70,7 @@ class FrameSampler:
         self.previous = frame
         self.first_time = time if self.first_time is None else self.first_time
         self.last_time = time
+        self.last_shown_for = float(frame.duration * frame.time_base) if frame.duration and frame.time_base else None
         self.count += 1
 
     def keep(self, frame: av.VideoFrame) -> None:
@@ -94,7 +96,7 @@ class FrameSampler:
             return self.stop_at
         if self.last_time is None:
             return 0.0
-        return min(self.stop_at, self.last_time + self.frame_interval)
+        return min(self.stop_at, self.last_time + (self.last_shown_for or self.frame_interval))
 
     def segments(self, num_segments: int) -> list[np.ndarray]:
         """The kept frames of the first ``num_segments`` seconds, one F×H×W×3 stack per second."""
