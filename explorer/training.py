@@ -181,7 +181,7 @@ def _collate(items: list) -> tuple[Tensor, Tensor, Tensor, list[int]]:
     return audio, visual, labels, [int(item[3]) for item in items]
 
 
-def _batches(dataset: Dataset, batch_size: int):
+def iterate_batches(dataset: Dataset, batch_size: int):
     """Batches of clips of equal shape, in data set order (clips of different lengths cannot be stacked)."""
     pending: list = []
     for item in (dataset[i] for i in range(len(dataset))):
@@ -202,7 +202,7 @@ def predict(model: AVModel, dataset: Dataset, batch_size: int = 32, device: str 
     device = torch.device(device)
     model.eval()
     probs, labels, indices, time_parts, space_parts = [], [], [], [], []
-    for audio, visual, batch_labels, batch_indices in _batches(dataset, batch_size):
+    for audio, visual, batch_labels, batch_indices in iterate_batches(dataset, batch_size):
         result = model(audio.to(device).float(), visual.to(device).float())
         probs.append(result.probs.cpu())
         labels.append(batch_labels)
