@@ -24,7 +24,7 @@ if not on_disk:
         stats = dataset.stats()
         st.markdown(f"{stats['num_samples']} videos · {stats['num_classes']} classes · splits {stats['split_sizes']} · "
                     f"{stats['num_events']} annotated events")
-        st.dataframe(stats["per_class"], hide_index=True, use_container_width=True)
+        st.dataframe(stats["per_class"], hide_index=True, width="stretch")
 
 model = selection.model
 usable = model is not None and model.num_classes == len(dataset.classes)
@@ -51,7 +51,7 @@ wanted = SampleFilter(
 )
 rows = filter_rows(sample_rows(dataset.samples, dataset.classes, probs), wanted)
 st.caption(f"{len(rows)} of {len(dataset.samples)} samples. Click a row to open it.")
-table = st.dataframe(rows, hide_index=True, use_container_width=True, height=250, on_select="rerun",
+table = st.dataframe(rows, hide_index=True, width="stretch", height=250, on_select="rerun",
                      selection_mode="single-row", key="browse_table",
                      column_config={"confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f")})
 if not rows:

@@ -38,7 +38,7 @@ with clip_tab:
         left, right = st.columns(2)
         left.metric("MAE, soft attention", f"{soft:.3f}")
         right.metric("MAE, binary attention", f"{binary:.3f}")
-        st.plotly_chart(pointing_figure(result.time_attention, human), use_container_width=True, key="pointing_chart")
+        st.plotly_chart(pointing_figure(result.time_attention, human), width="stretch", key="pointing_chart")
 
 with dataset_tab:
     st.caption("Every checkpoint with time attention, on every clip of this dataset with temporal boxes.")
@@ -58,7 +58,7 @@ with dataset_tab:
                     rows += [{"model": f"{candidate.name} + {kind} attention", "checkpoint": path, "clips": len(scored),
                               "MAE": pointing_game(attention, masks, binary=kind == "binary")} for kind in ("soft", "binary")]
             progress.progress(done / len(checkpoints), text=f"{done} of {len(checkpoints)} checkpoints")
-        st.dataframe(rows, hide_index=True, use_container_width=True)
+        st.dataframe(rows, hide_index=True, width="stretch")
 
 with space_tab:
     masks = demo_event_masks(state.demo_samples_dir(), sample.video_id) if selection.dataset == "demo" else None
@@ -71,5 +71,5 @@ with space_tab:
         drawn = [draw_peak(clip.middle_frame(t), result.space_attention[t], masks[t]) for t in range(clip.num_segments)
                  if masks[t].any()]
         if drawn:
-            st.image(frame_strip(drawn, height=160), use_container_width=True,
+            st.image(frame_strip(drawn, height=160), width="stretch",
                      caption="Green: the sounding object's true mask. Cross: where the space attention peaks.")

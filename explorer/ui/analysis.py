@@ -111,3 +111,21 @@ def export_json(result: ClipResult, classes: Sequence[str], source: str, model_n
         "cav": listed(result.cav),
     }
     return json.dumps(document, indent=1)
+
+
+def noisy_waveform(audio: np.ndarray, sample_rate: int, time_attention: np.ndarray, sigma2: float,
+                   relevant: bool, rng: np.random.Generator) -> np.ndarray:
+    """Raw-audio analogue of the perturbation test: N(0, σ²) noise on the seconds whose attention is ≥ 0.5
+    (``relevant``) or < 0.5, clipped to [-1, 1]."""
+    chosen = (time_attention >= 0.5) if relevant else (time_attention < 0.5)
+    mask = np.repeat(chosen, sample_rate)[: len(audio)]
+    noise = rng.normal(0.0, np.sqrt(sigma2), size=len(audio)).astype(np.float32)
+    return np.clip(audio + noise * mask, -1.0, 1.0)
+
+
+def noisy_frame(frame: np.ndarray, attention: np.ndarray, sigma2: float, relevant: bool,
+                rng: np.random.Generator) -> np.ndarray:
+    """A frame with N(0, σ²) pixel noise (pixels in [0, 1]) where the frame-sized attention is ≥ 0.5 (or < 0.5)."""
+    chosen = (attention >= 0.5) if relevant else (attention < 0.5)
+    noise = rng.normal(0.0, np.sqrt(sigma2), size=frame.shape) * chosen[..., None]
+    return np.uint8(255 * np.clip(frame / 255.0 + noise, 0.0, 1.0))

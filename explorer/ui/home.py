@@ -64,9 +64,9 @@ def where_when_example(selection: state.Selection) -> None:
     if maps is not None:
         frames = [clip.middle_frame(t) for t in range(clip.num_segments)]
         strip = frame_strip(overlay_frames(frames, maps, st.session_state["colormap"], st.session_state["opacity"]))
-        st.image(strip, caption="Where: A^s·A^t over one frame per second", use_container_width=True)
+        st.image(strip, caption="Where: A^s·A^t over one frame per second", width="stretch")
     if result.time_attention is not None:
         figure = time_figure(clip.audio, clip.sample_rate, {"time attention A^t": result.time_attention},
                              annotation_boxes(sample, dataset.classes))
-        st.plotly_chart(figure, use_container_width=True, key="home_time_chart")
+        st.plotly_chart(figure, width="stretch", key="home_time_chart")
         st.caption("When: time attention over the waveform; shaded boxes are the annotated events.")

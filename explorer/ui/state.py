@@ -19,6 +19,7 @@ import torch
 
 from explorer.errors import ExplorerError
 from explorer.explain.overlay import COLORMAPS
+from explorer.explain.perturbation import perturbation_test
 from explorer.models.base import AVModel
 from explorer.models.checkpoint import list_checkpoints, load_checkpoint
 from explorer.ui.analysis import ClipResult, explain_features
@@ -101,11 +102,21 @@ def explain_clip(model_path: str, key: str, _clip) -> ClipResult:
     return explain_features(load_model(model_path), torch.from_numpy(audio), torch.from_numpy(visual))
 
 
+@st.cache_data(show_spinner="Perturbing…", max_entries=128)
+def perturbation_curve(model_path: str, keys: tuple[str, ...], _clips: list, sigma2_levels: tuple[float, ...],
+                       draws: int, relevant: bool) -> np.ndarray:
+    """Mean TVD per σ² level over the clips (``keys`` stand in for them), with a fixed seed so reruns agree."""
+    features = [encode_clip(model_path, key, clip) for key, clip in zip(keys, _clips)]
+    batch = tuple(torch.from_numpy(np.stack(part)) for part in zip(*features))
+    generator = torch.Generator().manual_seed(0)
+    return perturbation_test(load_model(model_path), batch, list(sigma2_levels), draws, relevant, generator)
+
+
 def encoder_spec(model: AVModel) -> tuple[str, str | None]:
     """The encoder a checkpoint was trained on, and its weights if they are stored under checkpoints/."""
     name = str(model.card.get("encoder", "compact"))
     weights = checkpoints_dir() / "demo" / "encoders" / name
-    return name, str(weights) if weights.exists() else None
+    return name, str(weights) if weights.with_name(f"{name}.json").is_file() else None
 
 
 @st.cache_resource(show_spinner="Reading the annotations…", max_entries=4)

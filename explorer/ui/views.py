@@ -31,7 +31,7 @@ def clip_warnings(clip) -> None:
 
 
 def predictions(result: ClipResult, classes: Sequence[str], labels: np.ndarray | None = None) -> None:
-    st.dataframe(prediction_rows(result.probs, classes, labels), hide_index=True, use_container_width=True,
+    st.dataframe(prediction_rows(result.probs, classes, labels), hide_index=True, width="stretch",
                  column_config={"probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0, format="%.2f")})
 
 
@@ -59,11 +59,11 @@ def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: in
     strip = frame_strip(overlays)
     what = "A^s·A^t" if class_index is None else f"CAM of “{classes[class_index]}”"
     st.image(strip, caption=f"Space view: {what} over the middle frame of each second (0 … {clip.num_segments - 1} s)",
-             use_container_width=True)
+             width="stretch")
     second = st.slider("Second to enlarge", 0, clip.num_segments - 1, 0, key=f"{key}_second")
     left, right = st.columns(2)
-    left.image(frames[second], caption=f"Frame at {second} s", use_container_width=True)
-    right.image(overlays[second], caption=f"{what} at {second} s", use_container_width=True)
+    left.image(frames[second], caption=f"Frame at {second} s", width="stretch")
+    right.image(overlays[second], caption=f"{what} at {second} s", width="stretch")
     return strip
 
 
@@ -78,7 +78,7 @@ def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int
         curves[f"CAV of “{classes[class_index]}” (rescaled)"] = class_activation_values(result, class_index)
     second = st.session_state.get(f"{key}_second", 0)
     figure = time_figure(clip.audio, clip.sample_rate, curves, boxes, highlight=(second, second + 1))
-    st.plotly_chart(figure, use_container_width=True, key=f"{key}_time_chart")
+    st.plotly_chart(figure, width="stretch", key=f"{key}_time_chart")
     st.caption(f"Shaded: annotated events. Dotted box: second {second} (pick it with the slider above); listen to it below.")
     st.audio(clip.segment_audio(second), sample_rate=clip.sample_rate)
 
@@ -142,9 +142,9 @@ def counterfactual_panel(clip, result: ClipResult, model_path: str, classes: Seq
     if result.time_attention is not None:
         st.plotly_chart(time_figure(None, 1, {"time attention, original": result.time_attention,
                                                f"time attention, {kind.lower()}": after.time_attention}),
-                        use_container_width=True, key=f"{key}_cf_chart")
+                        width="stretch", key=f"{key}_cf_chart")
     maps = space_maps(after, None)
     if maps is not None:
         frames = [changed.middle_frame(t) for t in range(changed.num_segments)]
         st.image(frame_strip(overlay_frames(frames, maps, st.session_state["colormap"], st.session_state["opacity"])),
-                 caption=f"A^s·A^t after: {kind.lower()}", use_container_width=True)
+                 caption=f"A^s·A^t after: {kind.lower()}", width="stretch")
