@@ -135,7 +135,8 @@ def test_llp_weak_labels_and_order():
     full = raw_tsv("AVVP_dataset_full.csv")
     assert [s.video_id for s in dataset.samples[:50]] == [r["filename"] for r in full[:50]]
     for row, sample in zip(full[::1001], dataset.samples[::1001]):
-        assert sorted(dataset.classes[k] for k in np.flatnonzero(sample.labels)) == sorted(row["event_labels"].split(","))
+        names = sorted(dataset.classes[k] for k in np.flatnonzero(sample.labels))
+        assert names == sorted(row["event_labels"].split(","))
     train = dataset.split("train")
     assert all(s.time_mask is None and s.visual_time_mask is None for s in train)
     assert display_name("Violin_fiddle") == "Violin fiddle" and display_name("Frying_(food)") == "Frying (food)"
@@ -155,7 +156,8 @@ def test_llp_quirk_counts_match_the_raw_files():
         assert dataset.quirks[f"eval_videos_without_{kind}_rows"] == len(without) > 0
         attribute = "time_mask" if kind == "audio" else "visual_time_mask"
         assert all(getattr(s, attribute) is None for s in dataset.samples if s.video_id in without)
-    assert dataset.quirks["audio_rows_matching_no_video"] > 0 and dataset.quirks["audio_rows_with_onset_not_before_offset"] > 0
+    assert dataset.quirks["audio_rows_matching_no_video"] > 0
+    assert dataset.quirks["audio_rows_with_onset_not_before_offset"] > 0
 
 
 def write_llp(root, weak, audio, visual):
@@ -166,7 +168,8 @@ def write_llp(root, weak, audio, visual):
     for name, rows in [("AVVP_dataset_full.csv", everything)] + [(files[s], weak[s]) for s in files]:
         (root / name).write_text("filename\tevent_labels\n" + "".join(f"{f}\t{labels}\n" for f, labels in rows))
     for name, rows in (("AVVP_eval_audio.csv", audio), ("AVVP_eval_visual.csv", visual)):
-        (root / name).write_text("filename\tonset\toffset\tevent_labels\n" + "".join("\t".join(map(str, r)) + "\n" for r in rows))
+        lines = "".join("\t".join(map(str, row)) + "\n" for row in rows)
+        (root / name).write_text("filename\tonset\toffset\tevent_labels\n" + lines)
     return root
 
 

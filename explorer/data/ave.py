@@ -97,7 +97,8 @@ def parse_ave_annotations(path: str | Path, classes: list[str] | None = None, so
         events = ((row.category, row.start, row.end),)
         mask = frozen(event_masks(events, class_index))
         samples.append(
-            Sample(index, row.video_id, frozen(labels_of([row.category], class_index)), mask, mask, events, None, source)
+            Sample(index, row.video_id, frozen(labels_of([row.category], class_index)), mask, mask, events, None,
+                   source)
         )
     return samples
 
@@ -128,11 +129,13 @@ def load_ave(root: Path) -> Dataset:
     split_of = {row: name for name in SPLITS for row in order[name]}
     if len(split_of) != sum(len(o) for o in order.values()):
         raise DataError(f"The split files in {root} share rows; each row must be in one split only.")
-    samples = [replace(s, split=split_of.get(s.index)) for s in parse_ave_annotations(root / "Annotations.txt", classes)]
+    rows_as_samples = parse_ave_annotations(root / "Annotations.txt", classes)
+    samples = [replace(s, split=split_of.get(s.index)) for s in rows_as_samples]
     id_counts = Counter(row.video_id for row in rows)
     quirks = {
         "rows_sharing_a_video_id": sum(n for n in id_counts.values() if n > 1),
         "zero_length_events": sum(row.start == row.end for row in rows),
         "rows_in_no_split": len(rows) - len(split_of),
     }
-    return Dataset("ave", tuple(classes), tuple(samples), quirks=quirks, split_order={k: tuple(v) for k, v in order.items()})
+    split_order = {name: tuple(rows) for name, rows in order.items()}
+    return Dataset("ave", tuple(classes), tuple(samples), quirks=quirks, split_order=split_order)

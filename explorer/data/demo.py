@@ -55,7 +55,8 @@ def load_demo_dataset(root: str | Path) -> Dataset:
         by_clip.setdefault(row.video_id, []).append(row)
     missing = [video_id for video_id in by_clip if not (root / "clips" / f"{video_id}.mp4").is_file()]
     if missing:
-        raise DataError(f"Demo clip {root / 'clips' / (missing[0] + '.mp4')} is missing ({len(missing)} clips missing).")
+        first = root / "clips" / f"{missing[0]}.mp4"
+        raise DataError(f"Demo clip {first} is missing ({len(missing)} annotated clips have no video).")
     samples = tuple(_merge(rows, index) for index, rows in enumerate(by_clip.values()))
     quirks = {"rows_merged_into_earlier_clips": sum(len(rows) - 1 for rows in by_clip.values())}
     return Dataset("demo", tuple(classes), samples, quirks=quirks)

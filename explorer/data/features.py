@@ -33,20 +33,25 @@ def _check_shapes(path: Path, audio: Tensor, visual: Tensor, audio_dim: int, vis
     """Audio T×Da and visual T×H×W×Dv with the store's dims and the same T; else a DataError naming ``path``."""
     expected_visual = ("T", *grid, visual_dim)
     if audio.ndim != 2 or audio.shape[1] != audio_dim:
-        raise DataError(f"{path}: audio features must be {_shape_text(('T', audio_dim))}, got {_shape_text(audio.shape)}.")
+        expected_audio = _shape_text(("T", audio_dim))
+        raise DataError(f"{path}: audio features must be {expected_audio}, got {_shape_text(audio.shape)}.")
     if visual.ndim != 4 or tuple(visual.shape[1:]) != (*grid, visual_dim):
         raise DataError(
             f"{path}: visual features must be {_shape_text(expected_visual)}, got {_shape_text(visual.shape)}."
         )
     if audio.shape[0] != visual.shape[0] or audio.shape[0] == 0:
-        raise DataError(f"{path}: audio has {audio.shape[0]} segments and visual {visual.shape[0]}; both need the same T > 0.")
+        raise DataError(
+            f"{path}: audio has {audio.shape[0]} segments and visual {visual.shape[0]}; both need the same T > 0."
+        )
 
 
 def _as_tensor(value, name: str) -> Tensor:
     if isinstance(value, np.ndarray):
         value = torch.from_numpy(np.ascontiguousarray(value))
     if not isinstance(value, Tensor) or not value.is_floating_point():
-        raise DataError(f"{name} features must be a floating-point torch tensor or numpy array, got {type(value).__name__}.")
+        raise DataError(
+            f"{name} features must be a floating-point torch tensor or numpy array, got {type(value).__name__}."
+        )
     return value.detach().cpu().contiguous()
 
 
@@ -77,11 +82,15 @@ class FeatureStore:
             and positive(meta.get("visual_dim")) and isinstance(grid, list) and len(grid) == 2
             and all(positive(n) for n in grid)
         ):
-            raise DataError(f'{path} must hold {{"encoder": str, "audio_dim": int, "visual_dim": int, "grid": [H, W]}}.')
+            raise DataError(
+                f'{path} must hold {{"encoder": str, "audio_dim": int, "visual_dim": int, "grid": [H, W]}}.'
+            )
         return meta["encoder"], meta["audio_dim"], meta["visual_dim"], (grid[0], grid[1])
 
     @classmethod
-    def create(cls, root: str | Path, encoder: str, audio_dim: int, visual_dim: int, grid: Sequence[int]) -> "FeatureStore":
+    def create(
+        cls, root: str | Path, encoder: str, audio_dim: int, visual_dim: int, grid: Sequence[int]
+    ) -> "FeatureStore":
         """Make a store, or open an existing one whose meta.json matches (to resume an extraction)."""
         root = Path(root)
         meta = {"encoder": encoder, "audio_dim": audio_dim, "visual_dim": visual_dim, "grid": list(grid)}
@@ -134,7 +143,8 @@ class FeatureStore:
         return self.path(video_id).is_file()
 
     def ids(self) -> list[str]:
-        return sorted(path.name[: -len(SUFFIX)] for path in self.root.glob(f"*{SUFFIX}") if not path.name.startswith("."))
+        names = (path.name for path in self.root.glob(f"*{SUFFIX}"))
+        return sorted(name[: -len(SUFFIX)] for name in names if not name.startswith("."))  # "." marks temp files
 
     def __len__(self) -> int:
         return len(self.ids())
@@ -176,7 +186,9 @@ class OfficialAVEFeatures:
         self.paths = {"audio": Path(audio_h5), "visual": Path(visual_h5)}
         rows = {name: self._check(name, path) for name, path in self.paths.items()}
         if rows["audio"] != rows["visual"]:
-            raise DataError(f"{self.paths['audio']} has {rows['audio']} rows but {self.paths['visual']} has {rows['visual']}.")
+            raise DataError(
+                f"{self.paths['audio']} has {rows['audio']} rows but {self.paths['visual']} has {rows['visual']}."
+            )
         self.num_rows = rows["audio"]
         self._files: dict[str, h5py.File] = {}
         self._pid = os.getpid()
@@ -208,7 +220,9 @@ class OfficialAVEFeatures:
         """(audio N×10×128, visual N×10×7×7×512) float32 for the given rows, in their order."""
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
         if rows.size == 0 or rows.min() < 0 or rows.max() >= self.num_rows:
-            raise DataError(f"Rows must be in 0..{self.num_rows - 1} of the official AVE features, got {rows.tolist()}.")
+            raise DataError(
+                f"Rows must be in 0..{self.num_rows - 1} of the official AVE features, got {rows.tolist()}."
+            )
         unique, inverse = np.unique(rows, return_inverse=True)  # h5py wants increasing indices
         return tuple(torch.from_numpy(np.asarray(self._dataset(name)[unique], dtype=np.float32)[inverse])
                      for name in ("audio", "visual"))
@@ -228,7 +242,9 @@ class OfficialAVEFeatures:
 
     def read_sample(self, sample: Sample) -> Features:
         if not self.has_sample(sample):
-            raise DataError(f"The official AVE features hold only AVE rows; {sample.video_id} ({sample.source}) has none.")
+            raise DataError(
+                f"The official AVE features hold only AVE rows; {sample.video_id} ({sample.source}) has none."
+            )
         return self.read(sample.index)
 
 
