@@ -167,7 +167,9 @@ def load_object_masks(root: str | Path, video_id: str) -> np.ndarray:
         with np.load(root / "object_masks.npz", allow_pickle=False) as archive:
             packed = archive[video_id]
     except KeyError:
-        raise DataError(f"{root} holds no object masks for {video_id!r}; rebuild it with `explorer demo build`.") from None
+        raise DataError(f"{root} holds no object masks for {video_id!r}; rebuild it with `explorer demo build`.") \
+            from None
     except (OSError, ValueError, zipfile.BadZipFile, json.JSONDecodeError, TypeError) as error:
-        raise DataError(f"The object masks in {root} are missing or unreadable ({error}); rebuild the corpus.") from None
+        raise DataError(f"The object masks in {root} are missing or unreadable ({error}); rebuild the corpus.") \
+            from None
     return np.unpackbits(packed, axis=-1, count=size).astype(bool)

@@ -69,7 +69,9 @@ class SourceLibrary:
     def __init__(self, root: str | Path = SOURCES_DIR):
         self.root = Path(root)
         if not self.root.is_dir():
-            raise DataError(f"The demo sources folder {self.root} does not exist; restore assets/demo/sources from git.")
+            raise DataError(
+                f"The demo sources folder {self.root} does not exist; restore assets/demo/sources from git."
+            )
         self._cache: dict[tuple[str, str], np.ndarray] = {}
 
     def _cached(self, kind: str, relative: str, load) -> np.ndarray:
@@ -96,7 +98,9 @@ def _read_image(path: Path, channels: int) -> np.ndarray:
     if image is None:
         raise DataError(f"The demo source image {path} is missing or unreadable; restore assets/demo/sources from git.")
     if image.ndim != 3 or image.shape[2] != channels or image.dtype != np.uint8:
-        raise DataError(f"The demo source image {path} must be 8-bit with {channels} channels, got shape {image.shape}.")
+        raise DataError(
+            f"The demo source image {path} must be 8-bit with {channels} channels, got shape {image.shape}."
+        )
     order = cv2.COLOR_BGRA2RGBA if channels == 4 else cv2.COLOR_BGR2RGB
     return cv2.cvtColor(image, order)
 
