@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import os
 
-import av
 import numpy as np
 
 from explorer.media.audio import PACKETS_PER_SECOND, AudioCollector
@@ -35,6 +34,7 @@ from explorer.media.opening import (
     describe_path,
     main_stream,
     open_media,
+    stream_duration,
     stream_start_seconds,
 )
 from explorer.media.video import FrameSampler
@@ -79,7 +79,7 @@ def load_clip(
                 collector.add(frame)
             if sampler.done and (collector is None or collector.done):
                 break
-        source_duration = _video_duration(video) or container_duration(container) or sampler.end_time
+        source_duration = stream_duration(video) or container_duration(container) or sampler.end_time
         duration = sampler.end_time
         num_segments = math.floor(duration + 1e-3)
         if num_segments < 1:
@@ -87,24 +87,8 @@ def load_clip(
         frames = sampler.segments(num_segments)
         audio_samples = collector.samples(num_segments * SAMPLE_RATE) if collector else None
 
-    warnings: list[str] = []
-    if sampler.done:
-        warnings.append(f"The file lasts {source_duration:.1f} s: only the first {max_seconds:g} s were analysed.")
-    elif reader.problem or source_duration - duration > EARLY_END_TOLERANCE_S:
-        why = f" ({reader.problem})" if reader.problem else ""
-        warnings.append(
-            f"The file ended early{why}: only {duration:.1f} s of video could be decoded"
-            + (f" out of the {source_duration:.1f} s it announces." if source_duration > duration else ".")
-        )
     has_audio = collector is not None and collector.collected > 0
-    if has_audio:
-        audio_end = collector.offset / SAMPLE_RATE + collector.collected / SAMPLE_RATE
-        if audio_end < num_segments - EARLY_END_TOLERANCE_S:
-            warnings.append(f"The audio track ends at {audio_end:.1f} s: the rest was analysed as silence.")
-    elif collector is not None:
-        warnings.append("The audio track could not be decoded: the clip was analysed with silence.")
-    else:
-        warnings.append(NO_AUDIO_WARNING)
+    warnings = _policy_warnings(sampler, reader, collector, source_duration, num_segments, max_seconds)
     return Clip(
         frames=frames,
         audio=audio_samples if has_audio else np.zeros(num_segments * SAMPLE_RATE, np.float32),
@@ -121,10 +105,32 @@ def load_clip(
     )
 
 
-def _video_duration(stream: av.video.stream.VideoStream) -> float | None:
-    if stream.duration and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    return None
+def _policy_warnings(
+    sampler: FrameSampler,
+    reader: FrameReader,
+    collector: AudioCollector | None,
+    source_duration: float,
+    num_segments: int,
+    max_seconds: float,
+) -> list[str]:
+    """The human-readable flags of the module docstring's policies."""
+    warnings: list[str] = []
+    duration = sampler.end_time
+    if sampler.done:
+        warnings.append(f"The file lasts {source_duration:.1f} s: only the first {max_seconds:g} s were analysed.")
+    elif reader.problem or source_duration - duration > EARLY_END_TOLERANCE_S:
+        why = f" ({reader.problem})" if reader.problem else ""
+        announced = f" out of the {source_duration:.1f} s it announces" if source_duration > duration else ""
+        warnings.append(f"The file ended early{why}: only {duration:.1f} s of video could be decoded{announced}.")
+    if collector is None:
+        warnings.append(NO_AUDIO_WARNING)
+    elif collector.collected == 0:
+        warnings.append("The audio track could not be decoded: the clip was analysed with silence.")
+    else:
+        audio_end = (collector.offset + collector.collected) / SAMPLE_RATE
+        if audio_end < num_segments - EARLY_END_TOLERANCE_S:
+            warnings.append(f"The audio track ends at {audio_end:.1f} s: the rest was analysed as silence.")
+    return warnings
 
 
 def _too_short_message(name: str, sampler: FrameSampler, problem: str | None) -> str:

@@ -73,13 +73,18 @@ def stream_start_seconds(stream: av.stream.Stream, container: av.container.Input
     return 0.0
 
 
+def stream_duration(stream: av.stream.Stream) -> float | None:
+    """Length of one stream announced by the file, in seconds, if it announces one."""
+    if stream.duration and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    return None
+
+
 def container_duration(container: av.container.InputContainer) -> float | None:
     """Length announced by the file header, in seconds, if it announces one."""
     if container.duration is not None and container.duration > 0:
         return container.duration / av.time_base
-    lengths = [
-        float(s.duration * s.time_base) for s in container.streams if s.duration and s.time_base is not None
-    ]
+    lengths = [length for length in map(stream_duration, container.streams) if length]
     return max(lengths) if lengths else None
 
 

@@ -5,7 +5,13 @@ import os
 
 import av
 
-from explorer.media.opening import check_readable_file, container_duration, main_stream, open_media
+from explorer.media.opening import (
+    check_readable_file,
+    container_duration,
+    main_stream,
+    open_media,
+    stream_duration,
+)
 
 
 def _stream_info(stream: av.stream.Stream) -> dict:
@@ -13,7 +19,7 @@ def _stream_info(stream: av.stream.Stream) -> dict:
         "index": stream.index,
         "type": stream.type,
         "codec": stream.codec_context.name if stream.codec_context is not None else None,
-        "duration": float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None,
+        "duration": stream_duration(stream),
     }
     if stream.type == "video":
         rate = stream.average_rate or stream.guessed_rate
