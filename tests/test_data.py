@@ -235,10 +235,10 @@ def test_avr_union_merges_ten_names_and_remaps_labels():
 
 def test_loading_is_cached_fast_and_read_only():
     load_llp.cache_clear()
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other processes on a busy machine do not count
     dataset = load_dataset("llp")
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0, f"parsing LLP took {elapsed:.2f} s"
+    elapsed = time.process_time() - start
+    assert elapsed < 1.0, f"parsing LLP took {elapsed:.2f} s of CPU"
     assert load_dataset("llp", LLP_DIR) is dataset
     with pytest.raises(ValueError):
         dataset.samples[0].labels[0] = 5
@@ -525,5 +525,11 @@ def test_feature_dataset_with_official_rows(tmp_path):
     audio, _, labels, index = FeatureDataset(rows, official)[1]
     torch.testing.assert_close(audio, official.read(1)[0])
     assert index == 1 and labels.tolist() == ave.samples[1].labels.tolist()
+    # The h5 handle opened above must not be shared with a forked worker: it reopens the files itself.
+    worker = torch.utils.data.DataLoader(FeatureDataset(rows, official), batch_size=3, num_workers=1,
+                                         collate_fn=collate_features, multiprocessing_context="fork")
+    audio, _, _, indices = next(iter(worker))
+    torch.testing.assert_close(audio, official.read_many([0, 1, 2])[0])
+    assert indices.tolist() == [0, 1, 2]
     with pytest.raises(DataError, match="have no features"):
         FeatureDataset(load_dataset("llp").samples[:1], official)
