@@ -8,7 +8,7 @@ import sys
 from explorer.errors import ExplorerError
 
 # Each name is a module in explorer.commands.
-COMMANDS = ("demo",)
+COMMANDS = ("demo", "extract")
 
 
 class _Parser(argparse.ArgumentParser):

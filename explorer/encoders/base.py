@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from explorer.encoders.log_mel import EXAMPLE_FRAMES, NUM_MEL_BANDS, segment_examples
-from explorer.errors import DataError
+from explorer.media.errors import MediaError
 
 RANDOM = "random"  # ``weights=RANDOM``: untrained networks, for tests and timing
 IMAGENET_NORMALIZATION = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
@@ -155,22 +155,22 @@ def resize_frame(frame: np.ndarray, size: int) -> np.ndarray:
 
 
 def check_clip(clip, needs_frames: bool) -> None:
-    """A clear DataError when ``clip`` does not follow the Clip contract."""
+    """A clear MediaError when ``clip`` does not follow the Clip contract."""
     missing = [key for key in ("frames", "audio", "sample_rate", "num_segments") if not hasattr(clip, key)]
     if missing:
-        raise DataError(f"an encoder needs a Clip (from explorer.media.load_clip), got {type(clip).__name__} without {', '.join(missing)}.")
+        raise MediaError(f"an encoder needs a Clip (from explorer.media.load_clip), got {type(clip).__name__} without {', '.join(missing)}.")
     if not isinstance(clip.num_segments, (int, np.integer)) or clip.num_segments < 1:
-        raise DataError(f"a clip needs at least one 1-second segment, got num_segments={clip.num_segments!r}.")
+        raise MediaError(f"a clip needs at least one 1-second segment, got num_segments={clip.num_segments!r}.")
     audio = clip.audio
     if not isinstance(audio, np.ndarray) or audio.ndim != 1 or not np.issubdtype(audio.dtype, np.floating):
-        raise DataError(f"clip audio must be a 1-D float numpy array, got {_describe(audio)}.")
+        raise MediaError(f"clip audio must be a 1-D float numpy array, got {_describe(audio)}.")
     if not needs_frames:
         return
     if len(clip.frames) != clip.num_segments:
-        raise DataError(f"a clip with {clip.num_segments} segments must have {clip.num_segments} frame arrays, got {len(clip.frames)}.")
+        raise MediaError(f"a clip with {clip.num_segments} segments must have {clip.num_segments} frame arrays, got {len(clip.frames)}.")
     for t, frames in enumerate(clip.frames):
         if not isinstance(frames, np.ndarray) or frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-            raise DataError(f"segment {t} of the clip must hold F×H×W×3 uint8 RGB frames, got {_describe(frames)}.")
+            raise MediaError(f"segment {t} of the clip must hold F×H×W×3 uint8 RGB frames, got {_describe(frames)}.")
 
 
 def _describe(value) -> str:

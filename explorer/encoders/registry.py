@@ -16,7 +16,7 @@ from torch import Tensor
 
 from explorer.encoders.base import RANDOM, Encoder
 from explorer.encoders.weights import load_into, load_safetensors_weights, read_json
-from explorer.errors import CheckpointError, WeightsError
+from explorer.errors import CheckpointError, ExplorerError, WeightsError
 from explorer.models.checkpoint import _write_atomically, checkpoint_base
 
 PAPER_ENCODER = "vggish+resnet152"
@@ -40,7 +40,7 @@ def list_encoders() -> list[str]:
 
 def _encoder_class(name: str) -> type[Encoder]:
     if name not in _ENCODERS:
-        raise WeightsError(f"unknown encoder {name!r}; choose one of: {', '.join(list_encoders())}.")
+        raise ExplorerError(f"unknown encoder {name!r}; choose one of: {', '.join(list_encoders())}.")
     return _ENCODERS[name]
 
 
@@ -73,7 +73,7 @@ class PairedEncoder(Encoder):
     def __init__(self, audio: Encoder, visual: Encoder):
         super().__init__(weights=None)
         if not audio.audio_dim or not visual.visual_dim:
-            raise WeightsError(f"encoder {audio.name}+{visual.name} needs an audio encoder first and a visual one second.")
+            raise ExplorerError(f"encoder {audio.name}+{visual.name} needs an audio encoder first and a visual one second.")
         self.audio_part, self.visual_part = audio, visual
         self.name = f"{audio.name}+{visual.name}"
         self.audio_dim, self.audio_hop_frames = audio.audio_dim, audio.audio_hop_frames
