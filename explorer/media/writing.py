@@ -38,7 +38,8 @@ def write_clip(path: str | os.PathLike, clip: Clip, fps: int = 8) -> Path:
     height, width = _even_sized(clip.frames[0][0]).shape[:2]
     try:
         with av.open(str(target), mode="w", format="mp4") as container:
-            video = container.add_stream("libx264", rate=fps)
+            # One x264 thread: its output then depends on the input alone, not on the machine's core count.
+            video = container.add_stream("libx264", rate=fps, options={"threads": "1"})
             video.width, video.height, video.pix_fmt = width, height, "yuv420p"
             audio = container.add_stream("aac", rate=clip.sample_rate, layout="mono") if clip.has_audio else None
             for index, image in enumerate(_frames_at_rate(clip, fps)):
