@@ -33,12 +33,15 @@ def _union(arrays: list[np.ndarray]) -> np.ndarray:
 def _merge(rows: list[Sample], index: int) -> Sample:
     """One sample per clip: the union of its rows' labels, masks and events."""
     time_mask = _union([r.time_mask for r in rows])
+    labels = _union([r.labels for r in rows])
+    # A labelled demo object is on screen for the whole clip; only its sound is limited to the annotated interval.
+    visual_time_mask = frozen(np.broadcast_to(labels, time_mask.shape).astype(np.float32))
     return Sample(
         index=index,
         video_id=rows[0].video_id,
-        labels=_union([r.labels for r in rows]),
+        labels=labels,
         time_mask=time_mask,
-        visual_time_mask=time_mask,
+        visual_time_mask=visual_time_mask,
         events=tuple(event for r in rows for event in r.events),
         split="test",
         source="demo",
