@@ -119,6 +119,19 @@ def _standard_noise(
     return noises
 
 
+def _perturbed_copies(
+    features: Tensor, mask: Tensor | None, noise: Tensor | None, sigmas: Tensor, copies: int
+) -> Tensor:
+    """Level × draw × clip copies of N×… ``features`` plus σ·η·mask, flattened along the batch.
+
+    ``noise`` is draws×N×… (None: this input is not perturbed); ``copies`` = levels × draws.
+    """
+    if noise is None:
+        return features.repeat(copies, *[1] * (features.dim() - 1))
+    scale = sigmas.view(-1, *[1] * noise.dim())
+    return torch.addcmul(features, scale, noise * mask).flatten(0, 2)  # one pass over the big tensor
+
+
 def perturbation_tvd(
     model: AVModel,
     batch: tuple[Tensor, Tensor],
@@ -149,25 +162,18 @@ def perturbation_tvd(
         clean_distribution = distribution(clean.probs, normalize)
         sigmas = torch.tensor([math.sqrt(levels[index]) for index in noisy_levels])
         draws_per_chunk = max(1, chunk_size // (clip_count * len(noisy_levels)))
-        copies = len(noisy_levels) * draws_per_chunk
-        tiled_attention = _tile(clean, copies)
-
-        def perturb(features: Tensor, mask: Tensor | None, noise: Tensor | None, count: int) -> Tensor:
-            """Level × draw × clip copies of ``features`` with σ·η·mask added, flattened along the batch."""
-            if noise is None:
-                return features.repeat(len(noisy_levels) * count, *[1] * (features.dim() - 1))
-            scale = sigmas.view(-1, *[1] * noise.dim())
-            return (features + scale * (noise * mask)).flatten(0, 2)
-
+        full_chunk_attention = _tile(clean, len(noisy_levels) * draws_per_chunk)
         for first in range(0, draws, draws_per_chunk):
             count = min(draws_per_chunk, draws - first)
             audio_noise, visual_noise = _standard_noise(
                 [None if audio_mask is None else audio, None if visual_mask is None else visual], count, generator
             )
-            noisy_audio = perturb(audio, audio_mask, audio_noise, count)
-            noisy_visual = perturb(visual, visual_mask, visual_noise, count)
-            attention = tiled_attention if count == draws_per_chunk else _tile(clean, len(noisy_levels) * count)
-            perturbed = model(noisy_audio, noisy_visual, attention=attention)
+            copies = len(noisy_levels) * count
+            perturbed = model(
+                _perturbed_copies(audio, audio_mask, audio_noise, sigmas, copies),
+                _perturbed_copies(visual, visual_mask, visual_noise, sigmas, copies),
+                attention=full_chunk_attention if count == draws_per_chunk else _tile(clean, copies),
+            )
             changed = distribution(perturbed.probs, normalize).view(len(noisy_levels), count, clip_count, -1)
             tvd[noisy_levels, first : first + count] = total_variation(changed, clean_distribution)
     return tvd.mean(dim=1).numpy()
