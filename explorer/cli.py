@@ -8,7 +8,7 @@ import sys
 from explorer.errors import ExplorerError
 
 # Each name is a module in explorer.commands.
-COMMANDS = ("demo", "extract")
+COMMANDS = ("train", "evaluate", "explain", "demo", "extract")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # so a checkpoint can record the command that made it
     try:
         return int(args.run(args) or 0)
     except ExplorerError as error:

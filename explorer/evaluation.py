@@ -7,12 +7,15 @@ attention has no temporal pointing game) is ``None``, never a made-up number.
 from __future__ import annotations
 
 import math
+import zipfile
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from explorer.errors import CheckpointError, DataError
 from explorer.explain import perturbation_tvd, pointing_game, spatial_pointing_game
 from explorer.metrics import evaluate_predictions
 from explorer.models.base import AVModel
@@ -21,9 +24,22 @@ from explorer.training import Predictions, iterate_batches, predict
 DEFAULT_SIGMA2 = tuple(round(0.1 * step, 1) for step in range(11))  # the paper's Figure 3 axis, 0 … 1
 
 
-def _finite_or_none(value: float) -> float | None:
+def _finite_or_none(value: float | None) -> float | None:
     """JSON has no NaN: an undefined metric (no positives, nothing scored) becomes null."""
-    return None if value is None or math.isnan(value) else float(value)
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def json_ready(value):
+    """``value`` with numpy scalars made plain and NaN / infinity made None, ready for strict JSON."""
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(item) for item in value]
+    if isinstance(value, (float, np.floating)):
+        return _finite_or_none(float(value))
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
 
 def temporal_pointing(predictions: Predictions, time_masks: Sequence[np.ndarray | None] | None) -> dict:
@@ -105,3 +121,47 @@ def evaluate_model(
     if perturb and has_attention:
         result.update(perturbation(model, dataset, sigma2, draws, batch_size, device))
     return result
+
+
+# -- clips instead of stored features ------------------------------------------------------------------------------
+def checkpoint_encoder(model: AVModel):
+    """The encoder named in the model card, checked to give the feature sizes the model was trained on."""
+    from explorer.encoders import check_compatible, create_encoder
+
+    spec = model.card.get("encoder") if hasattr(model, "card") else None
+    if not isinstance(spec, dict) or not spec.get("name"):
+        raise CheckpointError("the checkpoint's card does not name the encoder of its features, so clips cannot be encoded for it.")
+    encoder = create_encoder(spec["name"], weights=spec.get("weights"))
+    check_compatible(encoder, model)
+    return encoder
+
+
+def encode_clip(encoder, path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """Decode a video file and encode it: (audio T×Da, visual T×H×W×Dv)."""
+    from explorer.media import load_clip
+
+    return encoder.encode(load_clip(path, frames_per_segment=encoder.frames_per_segment))
+
+
+def read_segment_masks(path: Path) -> dict[str, np.ndarray]:
+    """``masks.npz`` of a demo folder: per video id, T×H×W 0/1 masks of the sounding objects."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except FileNotFoundError:
+        raise DataError(f"Mask file {path} is missing; rebuild the demo folder with `explorer demo build`.") from None
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise DataError(f"Mask file {path} is not a readable npz archive ({error}).") from None
+
+
+def encode_demo_folder(model: AVModel, dataset, root: Path) -> tuple[list, list, list]:
+    """Encode every clip of a demo folder for ``model``: (items, time masks, space masks), aligned."""
+    encoder = checkpoint_encoder(model)
+    segment_masks = read_segment_masks(root / "masks.npz")
+    items, time_masks, space_masks = [], [], []
+    for sample in dataset.samples:
+        audio, visual = encode_clip(encoder, root / "clips" / f"{sample.video_id}.mp4")
+        items.append((audio, visual, torch.tensor(sample.labels), sample.index))
+        time_masks.append(sample.time_mask_any)
+        space_masks.append(segment_masks.get(sample.video_id))
+    return items, time_masks, space_masks

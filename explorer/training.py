@@ -59,7 +59,8 @@ def world_size() -> int:
 
 def is_main_process() -> bool:
     """Rank 0 (or the only process): the one that prints and writes files."""
-    return not dist.is_initialized() or dist.get_rank() == 0
+    rank = dist.get_rank() if dist.is_initialized() else int(os.environ.get("RANK", "0"))
+    return rank == 0
 
 
 def setup_distributed(device: torch.device) -> torch.device:

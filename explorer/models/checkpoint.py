@@ -69,8 +69,8 @@ def save_checkpoint(model: AVModel, path: str | os.PathLike, card: dict) -> Path
     base.parent.mkdir(parents=True, exist_ok=True)
     card = {"git_commit": git_commit(), "date": datetime.datetime.now().astimezone().isoformat(), **card}
     try:
-        text = json.dumps({**model.describe(), "card": card}, indent=2)
-    except TypeError as error:
+        text = json.dumps({**model.describe(), "card": card}, indent=2, allow_nan=False)
+    except (TypeError, ValueError) as error:
         raise CheckpointError(f"the model card for {base} holds a value JSON cannot store: {error}") from None
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
     _write_atomically(_sibling(base, ".safetensors"), lambda target: save_file(state, str(target)))
