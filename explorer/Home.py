@@ -6,15 +6,15 @@ import streamlit as st
 
 from explorer.ui import home, state
 
-st.set_page_config(page_title="STAN Explorer", page_icon="🎬", layout="wide")
+st.set_page_config(page_title="STAN Explorer", page_icon=":material/movie:", layout="wide")
 
 navigation = st.navigation([
-    st.Page(home.render, title="Home", icon="🏠", default=True),
-    st.Page(state.PAGES_DIR / "browse.py", title="Browse", icon="🗂️"),
-    st.Page(state.PAGES_DIR / "upload.py", title="Upload", icon="⬆️"),
-    st.Page(state.PAGES_DIR / "perturbation.py", title="Perturbation", icon="🌫️"),
-    st.Page(state.PAGES_DIR / "pointing_game.py", title="Pointing game", icon="🎯"),
-    st.Page(state.PAGES_DIR / "compare.py", title="Compare", icon="⚖️"),
+    st.Page(home.render, title="Home", icon=":material/home:", default=True),
+    st.Page(state.PAGES_DIR / "browse.py", title="Browse", icon=":material/table_view:"),
+    st.Page(state.PAGES_DIR / "upload.py", title="Upload", icon=":material/upload:"),
+    st.Page(state.PAGES_DIR / "perturbation.py", title="Perturbation", icon=":material/blur_on:"),
+    st.Page(state.PAGES_DIR / "pointing_game.py", title="Pointing game", icon=":material/my_location:"),
+    st.Page(state.PAGES_DIR / "compare.py", title="Compare", icon=":material/compare:"),
 ])
 state.sidebar()
 navigation.run()

@@ -17,6 +17,7 @@ if upload is None:
     st.stop()
 model = state.require_model(selection)
 
+problem = None
 with st.status("Explaining the upload…", expanded=False) as status:
     try:
         status.update(label="Decoding…")
@@ -28,11 +29,13 @@ with st.status("Explaining the upload…", expanded=False) as status:
         status.update(label="Explaining…")
         result = state.explain_clip(selection.model_path, key, clip)
         elapsed = time.perf_counter() - started
+        status.update(label=f"Explained {clip.num_segments} s in {elapsed:.2f} s after decoding.", state="complete")
     except ExplorerError as error:
+        problem = str(error)
         status.update(label="The upload could not be explained.", state="error")
-        st.error(str(error))
-        st.stop()
-    status.update(label=f"Explained {clip.num_segments} s in {elapsed:.2f} s after decoding.", state="complete")
+if problem is not None:  # outside the collapsed status box, so nobody misses it
+    st.error(problem)
+    st.stop()
 
 views.clip_warnings(clip)
 video_column, prediction_column = st.columns(2)

@@ -1,0 +1,137 @@
+"""The app in a real browser: Debian's headless Chromium driven by playwright, against `streamlit run`.
+
+Visits every page, uploads a clip, checks that overlays and charts rendered with no error box,
+and saves screenshots to docs/screenshots/<page>.png.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_app import PAGES, build_world
+
+pytestmark = pytest.mark.browser
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = REPO / "docs" / "screenshots"
+ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+RENDER_TIMEOUT_MS = 30_000
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+if not CHROMIUM.is_file():
+    pytest.skip("no /usr/bin/chromium; install it with `apt-get install -y chromium`", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}: {server.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not answer at {url} within {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    env = {**os.environ, **{key: str(value) for key, value in build_world(tmp_path_factory.mktemp("world")).items()}}
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "Home.py"), "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
+    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, server)
+        yield url, env
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser.new_page(viewport={"width": 1400, "height": 2000})
+        browser.close()
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the script (its status widget disappears)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+
+
+def check_and_shoot(page, name: str, needs_overlay: bool, needs_chart: bool) -> None:
+    if needs_overlay:
+        page.wait_for_selector('[data-testid="stImage"] img', timeout=RENDER_TIMEOUT_MS)
+    if needs_chart:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=RENDER_TIMEOUT_MS)
+    errors = page.locator(ERROR_BOXES)
+    assert errors.count() == 0, errors.first.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# The pages that draw an overlay and a chart on first paint with the demo samples.
+FIRST_PAINT = {"home": (True, True), "browse": (True, True), "upload": (False, False), "perturbation": (False, True),
+               "pointing_game": (False, True), "compare": (True, True)}
+
+
+@pytest.mark.parametrize("name", ["home", *PAGES])
+def test_page_renders_without_errors(app_url, page, name):
+    url, _ = app_url
+    started = time.perf_counter()
+    page.goto(url if name == "home" else f"{url}/{name}")
+    settle(page)
+    check_and_shoot(page, name, *FIRST_PAINT[name])
+    if name == "home":
+        assert time.perf_counter() - started < 15  # the brief's 5 s is for a warm server; this includes model loading
+
+
+def test_upload_a_clip(app_url, page):
+    url, env = app_url
+    clip = next((Path(env["EXPLORER_DEMO_SAMPLES"]) / "clips").glob("*.mp4"))
+    page.goto(f"{url}/upload")
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
+    settle(page)
+    check_and_shoot(page, "upload_result", True, True)
+    assert page.get_by_text("after decoding").count() >= 1
+
+
+def test_bad_upload_shows_one_error_box(app_url, page, tmp_path):
+    url, _ = app_url
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video" * 100)
+    page.goto(f"{url}/upload")
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(broken))
+    settle(page)
+    alerts = page.locator('[data-testid="stAlertContentError"]')
+    alerts.first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "broken.mp4" in alerts.first.inner_text() or "video" in alerts.first.inner_text().lower()
