@@ -226,7 +226,9 @@ def test_spatial_pointing_game_nothing_to_score_is_nan():
         (np.ones((2, 2, 2, 2)), np.ones((1, 2, 4, 4)), "number of clips"),
         (np.ones((1, 2, 2)), np.ones((1, 2, 4, 4)), "4 dimensions"),
         (np.ones((1, 1, 2, 2)), np.full((1, 1, 4, 4), 2.0), "only 0 and 1"),
-        (np.ones((1, 1, 2, 2)), [[np.ones(4)]], "must be H×W"),
+        (np.ones((1, 1, 2, 2)), [[np.zeros(4)]], "must be H×W"),
+        (np.ones((1, 1, 2, 2)), [np.zeros(4)], "T×H×W or a list of H×W frames"),
+        (np.ones((1, 1, 2, 2)), [np.float64(1.0)], "numpy array"),
         (np.ones((1, 1, 2, 2)), "masks.png", "list of clips"),
     ],
 )

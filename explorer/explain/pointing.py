@@ -83,7 +83,14 @@ def _frame_masks(masks: Any) -> list[list[np.ndarray | None]]:
         raise InvalidInputError(f"masks must be an N×T×H×W array or a list of clips, got {type(masks).__name__}")
     result = []
     for index, clip in enumerate(masks):
-        frames = list(clip) if isinstance(clip, (list, tuple)) else list(as_numpy(clip, f"masks[{index}]"))
+        if isinstance(clip, (list, tuple)):
+            frames = list(clip)
+        else:
+            frames = as_numpy(clip, f"masks[{index}]")
+            if frames.ndim != 3:
+                raise InvalidInputError(
+                    f"masks[{index}] must be T×H×W or a list of H×W frames, got shape {frames.shape}"
+                )
         result.append([None if frame is None else as_numpy(frame, f"masks[{index}] frame") for frame in frames])
     return result
 
@@ -104,11 +111,11 @@ def spatial_pointing_details(space_attention: Any, masks: Any) -> SpatialPointin
                 f"clip {index}: space attention has {len(attention)} segments but its masks have {len(frames)}"
             )
         for segment, (attention_map, mask) in enumerate(zip(attention, frames)):
+            if mask is not None and mask.ndim != 2:
+                raise InvalidInputError(f"clip {index} segment {segment}: a mask must be H×W, got shape {mask.shape}")
             if mask is None or not mask.any():
                 skipped += 1
                 continue
-            if mask.ndim != 2:
-                raise InvalidInputError(f"clip {index} segment {segment}: a mask must be H×W, got shape {mask.shape}")
             check_binary(mask, f"clip {index} segment {segment} mask")
             upsampled = upsample_space(attention_map, mask.shape)
             row, column = np.unravel_index(np.argmax(upsampled), upsampled.shape)
