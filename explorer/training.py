@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 
 from explorer import metrics
+from explorer.data.features import collate_features
 from explorer.models.base import AVModel
 
 SCHEDULES = ("cosine", "step")
@@ -83,10 +84,6 @@ def teardown_distributed() -> None:
 
 
 # -- loops -----------------------------------------------------------------------------------------------------------
-def _seeded_generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _scheduler(optimizer: torch.optim.Optimizer, schedule: str, epochs: int):
     if schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs))
@@ -122,10 +119,13 @@ def train(
     if ranks > 1:
         network = DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
         sampler = DistributedSampler(train_set, shuffle=True, seed=seed)
-        loader = DataLoader(train_set, batch_size=max(1, batch_size // ranks), sampler=sampler)
+        loader = DataLoader(train_set, batch_size=max(1, batch_size // ranks), sampler=sampler, collate_fn=collate_features)
     else:
         network, sampler = model, None
-        loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=_seeded_generator(seed))
+        loader = DataLoader(
+            train_set, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed),
+            collate_fn=collate_features,
+        )
 
     show = progress and is_main_process()
     history: list[dict[str, float]] = []

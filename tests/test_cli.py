@@ -272,3 +272,40 @@ def test_explain_unknown_class(demo_run, capsys):
 def test_explain_missing_clip_names_it(demo_run, capsys, tmp_path):
     _, checkpoint = demo_run
     assert "missing.mp4" in in_process_error(capsys, ["explain", str(checkpoint), str(tmp_path / "missing.mp4")])
+
+
+# -- the training library under the commands ----------------------------------------------------------------------
+def tiny_clip(length: int, label: int, index: int):
+    generator = torch.Generator().manual_seed(index)
+    labels = torch.zeros(3)
+    labels[label] = 1
+    audio = torch.randn(length, AUDIO_DIM, generator=generator) + label
+    visual = torch.randn(length, *GRID, VISUAL_DIM, generator=generator) - label
+    return audio, visual, labels, index
+
+
+def test_predict_keeps_clips_of_different_lengths():
+    from explorer.models import create_model
+    from explorer.training import predict
+
+    clips = [tiny_clip(length, index % 3, index) for index, length in enumerate([3, 3, 5, 4])]
+    predictions = predict(create_model("stan", 3, AUDIO_DIM, VISUAL_DIM, hidden=8), clips, batch_size=8)
+    assert predictions.probs.shape == (4, 3) and predictions.indices == [0, 1, 2, 3]
+    assert [len(attention) for attention in predictions.time_attention] == [3, 3, 5, 4]
+    assert [tuple(space.shape) for space in predictions.space_attention][2] == (5, *GRID)
+
+
+def test_early_stopping_keeps_the_best_epoch():
+    from explorer.models import create_model
+    from explorer.training import train
+
+    clips = [tiny_clip(4, index % 3, index) for index in range(18)]
+    torch.manual_seed(0)
+    model = create_model("stan", 3, AUDIO_DIM, VISUAL_DIM, hidden=8)
+    result = train(model, clips[:12], clips[12:], epochs=20, lr=0.3, batch_size=4, patience=2, progress=False)
+    val_maps = [row["val_map"] for row in result.history]
+    assert result.best_epoch == 1 + int(np.argmax(val_maps))
+    assert len(val_maps) == 20 or len(val_maps) == result.best_epoch + 2  # stopped after `patience` epochs without gain
+    assert result.val_metrics["map"] == max(val_maps)
+    for name, weights in model.state_dict().items():
+        assert torch.equal(weights, result.best_state[name])
