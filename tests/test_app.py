@@ -17,7 +17,7 @@ from explorer.data.dataset import Sample
 from explorer.demo import build_corpus
 from explorer.encoders import create_encoder, save_encoder
 from explorer.errors import DataError
-from explorer.media import Clip
+from explorer.media import Clip, load_clip
 from explorer.models import create_model
 from explorer.models.checkpoint import save_checkpoint
 from explorer.ui import analysis, counterfactuals, figures, samples
@@ -164,6 +164,14 @@ def test_figures():
     assert peak.shape == frames[0].shape and not np.array_equal(peak, frames[0])
 
 
+def test_overlay_video_keeps_length_and_audio(tmp_path):
+    clip, result = make_clip(3), make_result()
+    path = tmp_path / "overlay.mp4"
+    path.write_bytes(figures.overlay_video(clip, analysis.space_maps(result, None), "viridis", 0.6))
+    decoded = load_clip(path)
+    assert decoded.num_segments == 3 and decoded.has_audio
+
+
 def test_noise_illustrations_only_touch_the_chosen_part():
     rng = np.random.default_rng(0)
     audio = np.zeros(3 * 100, np.float32)
@@ -241,3 +249,13 @@ def test_upload_of_a_bad_file_is_one_clear_error(world, name, content):
     assert len(app.error) == 1
     message = app.error[0].value
     assert message.count("\n") == 0 and "Traceback" not in message and len(message) < 300
+
+
+def test_browse_exports_and_counterfactual(world):
+    app = run_app("browse")
+    app.button(key="browse_mp4_prepare").click().run()
+    assert_clean(app)
+    assert len(app.get("download_button")) == 3  # JSON, PNG and the prepared MP4
+    app.radio(key="browse_cf_kind").set_value("Swap in other audio").run()
+    assert_clean(app)
+    assert any(m.label.startswith("P(") for m in app.metric)

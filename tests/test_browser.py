@@ -81,7 +81,8 @@ def settle(page) -> None:
     """Wait until Streamlit has finished running the script (its status widget disappears)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=RENDER_TIMEOUT_MS)
     page.wait_for_timeout(500)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=RENDER_TIMEOUT_MS)
+    for busy in ('[data-testid="stStatusWidget"]', '[data-testid="stSpinner"]'):
+        page.wait_for_selector(busy, state="detached", timeout=RENDER_TIMEOUT_MS)
     page.wait_for_timeout(500)
 
 
@@ -120,7 +121,7 @@ def test_upload_a_clip(app_url, page):
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
     settle(page)
     check_and_shoot(page, "upload_result", True, True)
-    assert page.get_by_text("after decoding").count() >= 1
+    assert page.get_by_text("Decoded, encoded and explained").count() >= 1
 
 
 def test_bad_upload_shows_one_error_box(app_url, page, tmp_path):

@@ -4,6 +4,8 @@ Pure numpy / OpenCV / plotly, no streamlit, so each builder is tested directly.
 """
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import cv2
@@ -12,6 +14,7 @@ import plotly.graph_objects as go
 
 from explorer.explain.overlay import COLORMAPS, overlay_on_image
 from explorer.explain.upsample import upsample_space
+from explorer.media import Clip, write_clip
 
 MAX_WAVEFORM_POINTS = 4000  # a min/max envelope this wide looks like the full waveform and stays light
 BOX_COLOURS = ("rgba(46,160,67,0.18)", "rgba(31,119,180,0.18)", "rgba(214,39,40,0.15)", "rgba(148,103,189,0.18)")
@@ -25,6 +28,17 @@ def overlay_frames(frames: Sequence[np.ndarray], maps: np.ndarray, colormap: str
         mask = upsample_space(attention[None], (height, width))[0]
         overlays.append(overlay_on_image(frame.astype(np.float32) / 255.0, mask, COLORMAPS[colormap], 1.0 - opacity))
     return overlays
+
+
+def overlay_video(clip: Clip, maps: np.ndarray, colormap: str, opacity: float) -> bytes:
+    """MP4 bytes of every frame with its second's attention map overlaid, with the original audio."""
+    stacks = [np.stack(overlay_frames(stack, np.repeat(maps[t][None], len(stack), axis=0), colormap, opacity))
+              for t, stack in enumerate(clip.frames)]
+    overlaid = Clip.from_arrays(stacks, clip.audio if clip.has_audio else None, clip.sample_rate)
+    with tempfile.TemporaryDirectory(prefix="explorer-export-") as folder:
+        path = Path(folder) / "overlay.mp4"
+        write_clip(path, overlaid, fps=max(1, round(clip.fps)))
+        return path.read_bytes()
 
 
 def frame_strip(images: Sequence[np.ndarray], height: int = 120, gap: int = 4) -> np.ndarray:

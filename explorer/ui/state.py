@@ -6,22 +6,23 @@ every session); decoded clips and explanations with ``st.cache_data``.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import streamlit as st
 import torch
 
+from explorer.data import load_dataset as load_annotations, load_demo_dataset
+from explorer.encoders import create_encoder
 from explorer.errors import ExplorerError
 from explorer.explain.overlay import COLORMAPS
 from explorer.explain.perturbation import perturbation_test
 from explorer.models.base import AVModel
 from explorer.models.checkpoint import list_checkpoints, load_checkpoint
+from explorer.media import load_clip
 from explorer.ui.analysis import ClipResult, explain_features
 from explorer.ui.samples import CONTAINERS
 
@@ -41,17 +42,6 @@ def demo_samples_dir() -> Path:
     return Path(os.environ.get("EXPLORER_DEMO_SAMPLES", REPO_ROOT / "assets" / "demo" / "samples"))
 
 
-def library(module: str) -> ModuleType:
-    """Import a part of the library; if this build lacks it, say so in one line and stop the page."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name is None or not module.startswith(error.name):
-            raise
-        st.info(f"This build of STAN Explorer has no `{module}` yet, so this part of the app is unavailable.")
-        st.stop()
-
-
 # -- cached loaders -------------------------------------------------------------------------------
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def load_model(path: str) -> AVModel:
@@ -60,13 +50,13 @@ def load_model(path: str) -> AVModel:
 
 @st.cache_resource(show_spinner="Loading the encoders…", max_entries=4)
 def load_encoder(name: str, weights: str | None):
-    return library("explorer.encoders").create_encoder(name, weights)
+    return create_encoder(name, weights)
 
 
 @st.cache_data(show_spinner="Decoding the clip…", max_entries=32)
 def decode_clip(path: str, modified: float):
     """``modified`` (the file's mtime) keys the cache so an edited file is decoded again."""
-    return library("explorer.media").load_clip(path)
+    return load_clip(path)
 
 
 @st.cache_data(show_spinner="Decoding the upload…", max_entries=8)
@@ -76,7 +66,7 @@ def decode_upload(data: bytes, filename: str):
     with tempfile.TemporaryDirectory(prefix="explorer-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
-        return library("explorer.media").load_clip(path)
+        return load_clip(path)
 
 
 def clip_key(clip) -> str:
@@ -122,8 +112,7 @@ def encoder_spec(model: AVModel) -> tuple[str, str | None]:
 @st.cache_resource(show_spinner="Reading the annotations…", max_entries=4)
 def load_dataset(name: str):
     """The demo samples or AVE / LLP annotations (read-only, so one copy serves every session)."""
-    data = library("explorer.data")
-    return data.load_demo_dataset(demo_samples_dir()) if name == "demo" else data.load_dataset(name)
+    return load_demo_dataset(demo_samples_dir()) if name == "demo" else load_annotations(name)
 
 
 def video_path(selection: "Selection", video_id: str) -> Path | None:

@@ -1,7 +1,6 @@
 """The views shared by Browse, Upload and Compare: predictions, space view, time view, counterfactuals, export."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -19,7 +18,7 @@ from explorer.ui.analysis import (
     space_maps,
 )
 from explorer.ui.counterfactuals import COUNTERFACTUALS, counterfactual_clip
-from explorer.ui.figures import frame_strip, overlay_frames, png_bytes, time_figure
+from explorer.ui.figures import frame_strip, overlay_frames, overlay_video, png_bytes, time_figure
 
 CLASS_AGNOSTIC = "A^s·A^t (class-agnostic)"
 
@@ -101,21 +100,9 @@ def export(clip, result: ClipResult, classes: Sequence[str], strip: np.ndarray |
         columns[1].download_button("Frame strip (PNG)", png_bytes(strip), file_name=f"{Path(source).stem}-strip.png",
                                    mime="image/png", key=f"{key}_png")
         if columns[2].button("Prepare overlay video (MP4)", key=f"{key}_mp4_prepare"):
-            columns[2].download_button("Download overlay video", overlay_video(clip, result), key=f"{key}_mp4",
+            video = overlay_video(clip, space_maps(result, None), st.session_state["colormap"], st.session_state["opacity"])
+            columns[2].download_button("Download overlay video", video, key=f"{key}_mp4",
                                        file_name=f"{Path(source).stem}-overlay.mp4", mime="video/mp4")
-
-
-def overlay_video(clip, result: ClipResult) -> bytes:
-    """Every frame with its second's A^s·A^t overlaid, with the original audio, as MP4 bytes."""
-    media = state.library("explorer.media")
-    maps = space_maps(result, None)
-    frames = [overlay_frames(stack, np.repeat(maps[t][None], len(stack), axis=0), st.session_state["colormap"],
-                             st.session_state["opacity"]) for t, stack in enumerate(clip.frames)]
-    overlaid = media.Clip.from_arrays([np.stack(stack) for stack in frames], clip.audio, clip.sample_rate)
-    with tempfile.TemporaryDirectory(prefix="explorer-export-") as folder:
-        path = Path(folder) / "overlay.mp4"
-        media.write_clip(path, overlaid)
-        return path.read_bytes()
 
 
 def counterfactual_panel(clip, result: ClipResult, model_path: str, classes: Sequence[str], others: dict, key: str) -> None:
