@@ -8,7 +8,7 @@ import sys
 from explorer.errors import ExplorerError
 
 # Each name is a module in explorer.commands.
-COMMANDS = ("train", "evaluate", "explain", "demo", "extract")
+COMMANDS = ("train", "evaluate", "explain", "demo", "extract", "report")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,6 +15,12 @@ def add_parser(subparsers) -> None:
     build.add_argument("--fps", type=int, default=8, help="frames per second (default 8)")
     build.add_argument("--size", type=int, default=224, help="frame side in pixels (default 224)")
     build.set_defaults(run=run)
+    reproduce = actions.add_parser("reproduce", help="train the encoders and the 13 demo models, write samples and report")
+    reproduce.add_argument("--out", default="checkpoints/demo", help="checkpoints folder (default checkpoints/demo)")
+    reproduce.add_argument("--samples", default="assets/demo/samples", help="sample clips folder")
+    reproduce.add_argument("--report", default="reports/demo", help="report folder (default reports/demo)")
+    reproduce.add_argument("--quick", action="store_true", help="tiny sizes, to check the pipeline in seconds")
+    reproduce.set_defaults(run=run_reproduce)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,4 +29,15 @@ def run(args: argparse.Namespace) -> int:
     summary = build_corpus(args.out, n=args.n, seed=args.seed, fps=args.fps, size=args.size)
     print(f"wrote {summary['clips']} clips with {summary['events']} events to {args.out} "
           f"in {summary['seconds']:.1f} s ({summary['clips_per_second']:.1f} clips/s)")
+    return 0
+
+
+def run_reproduce(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from explorer.demo.reproduce import reproduce
+    from explorer.demo.training import FULL, QUICK
+
+    summary = reproduce(Path(args.out), Path(args.samples), Path(args.report), QUICK if args.quick else FULL)
+    print("stage times: " + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in summary["stage_seconds"].items()))
     return 0

@@ -1,0 +1,177 @@
+"""The demo report: the paper's Tables 1-3, Figures 3 and 4 and a spatial pointing game, on unseen demo clips.
+
+``write_report`` draws it from trained models and an evaluated test split; ``build_report`` first loads the
+committed checkpoints and generates a fresh test split (what ``explorer report`` runs).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from explorer.demo.reproduce import ENCODER_PATH, check_targets, evaluate_demo_model  # noqa: E402
+from explorer.demo.training import ALL_MODELS, FULL, FeatureSplit, Recipe, extract_features  # noqa: E402
+from explorer.encoders import load_encoder  # noqa: E402
+from explorer.errors import CheckpointError, DataError  # noqa: E402
+from explorer.evaluation import json_ready  # noqa: E402
+from explorer.explain import overlay_on_image, upsample_space  # noqa: E402
+from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, load_checkpoint  # noqa: E402
+
+POINTING_MODELS = ("stan_audio", "stan")  # Table 3
+PERTURBATION_MODELS = ("stan", "abn", "av_abn")  # Figure 3
+FIGURE4_CLIPS = 3
+
+
+def _cell(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
+    return "n/a" if value is None else f"{value * scale:.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def recognition_table(results: dict, names: tuple[str, ...]) -> str:
+    rows = [[name, _cell(results[name]["top1"]), _cell(results[name]["map"]), _cell(results[name]["f_score"])]
+            for name in names if name in results]
+    return _table(["model", "top-1 (%)", "mAP (%)", "F-score (%)"], rows)
+
+
+def pointing_table(results: dict) -> str:
+    rows = [[name, _cell(results[name]["pointing_mae_soft"], 3), _cell(results[name]["pointing_mae_binary"], 3)]
+            for name in POINTING_MODELS if name in results]
+    return _table(["model", "MAE soft (lower is better)", "MAE binary"], rows)
+
+
+def spatial_table(results: dict) -> str:
+    rows = [[name, _cell(metrics["spatial_hit_rate"], 1, 100.0)]
+            for name, metrics in results.items() if metrics.get("spatial_hit_rate") is not None]
+    return _table(["model", "hit rate of the space-attention peak in the object mask (%)"], rows)
+
+
+def targets_table(targets: dict) -> str:
+    rows = [[name, spec["target"], _cell(spec["value"], 3), "met" if spec["met"] else "**missed**"]
+            for name, spec in targets.items()]
+    return _table(["STAN target", "bound", "measured", ""], rows)
+
+
+def figure3(results: dict, path: Path) -> None:
+    """TVD vs σ² when perturbing (a) relevant and (b) irrelevant features, as the paper's Figure 3."""
+    figure, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    for panel, (kind, title) in enumerate((("relevant", "(a) relevant"), ("irrelevant", "(b) irrelevant"))):
+        axis = axes[panel]
+        for name, marker in zip(PERTURBATION_MODELS, "os^"):
+            if name in results and results[name]["tvd_relevant"]:
+                axis.plot(results[name]["sigma2"], results[name][f"tvd_{kind}"], marker=marker, label=name)
+        axis.set_title(title)
+        axis.set_xlabel("σ²")
+        axis.grid(alpha=0.3)
+    axes[0].set_ylabel("TVD")
+    axes[0].legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def figure4(model: AVModel, test: FeatureSplit, path: Path) -> None:
+    """STAN's space attention on each segment's middle frame (true object outlined) and its time attention
+    over the waveform (true event seconds shaded), for the test clips kept with their media."""
+    import torch
+
+    clips = test.clips or []
+    if not clips:
+        raise DataError("Figure 4 needs test clips kept with their frames; extract the test split with keep_clips.")
+    with torch.no_grad():
+        result = model(test.audio[: len(clips)].float(), test.visual[: len(clips)].float())
+    segments = clips[0].num_segments
+    figure = plt.figure(figsize=(segments * 1.2, 2.6 * len(clips)))
+    grid = figure.add_gridspec(2 * len(clips), segments, height_ratios=[1, 0.8] * len(clips))
+    for row, clip in enumerate(clips):
+        for t in range(segments):
+            frame = clip.middle_frame(t)
+            attention = upsample_space(result.space_attention[row, t].numpy(), frame.shape[:2])
+            axis = figure.add_subplot(grid[2 * row, t])
+            axis.imshow(overlay_on_image(frame.astype(np.float32) / 255, attention))
+            if test.event_masks is not None and test.event_masks[row, t].any():
+                axis.contour(test.event_masks[row, t], levels=[0.5], colors="white", linewidths=0.8)
+            axis.set_title(f"{t} s", fontsize=7)
+            axis.axis("off")
+        wave = figure.add_subplot(grid[2 * row + 1, :])
+        seconds = np.arange(clip.audio.size) / clip.sample_rate
+        wave.plot(seconds, clip.audio, color="0.6", linewidth=0.3)
+        for t in np.flatnonzero(test.time_masks[row]):
+            wave.axvspan(t, t + 1, color="tab:green", alpha=0.15, linewidth=0)
+        attention_axis = wave.twinx()
+        attention_axis.step(np.arange(segments + 1), np.append(result.time_attention[row].numpy(),
+                            result.time_attention[row, -1].item()), where="post", color="tab:red")
+        attention_axis.set_ylim(0, 1.05)
+        attention_axis.set_ylabel("A^t", fontsize=7)
+        wave.set_xlim(0, segments)
+        wave.set_title(f"{test.video_ids[row]}: waveform, time attention (red), true event seconds (green)", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, out: Path, recipe: Recipe,
+                 source: str) -> dict:
+    """README.md (tables), report.json (every number), figure3.png and figure4.png in ``out``."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(f"Cannot create the report folder {out} ({error}).") from None
+    targets = check_targets(results["stan"]) if "stan" in results else {}
+    figure3(results, out / "figure3.png")
+    if "stan" in models:
+        figure4(models["stan"], test, out / "figure4.png")
+    report = {"test_set": {"clips": len(test.labels), "source": source}, "recipe": recipe.describe(),
+              "stan_targets": targets, "metrics": results}
+    (out / "report.json").write_text(json.dumps(json_ready(report), indent=1) + "\n", encoding="utf-8")
+    sections = [
+        "# STAN Explorer demo report",
+        f"Models from `checkpoints/demo`, evaluated on {len(test.labels)} freshly generated demo clips ({source}), "
+        "never seen in training. Regenerate with `explorer report --out reports/demo`; retrain everything with "
+        "`explorer demo reproduce`. Every number is also in `report.json`.",
+        "## Table 1: ablations\n\n" + recognition_table(results, ABLATION_MODELS),
+        "## Table 2: comparison models\n\n" + recognition_table(results, COMPARISON_MODELS),
+        "## Table 3: temporal pointing game (MAE between time attention and the true event seconds)\n\n"
+        + pointing_table(results),
+        "## Spatial pointing game\n\n" + spatial_table(results),
+        f"## Figure 3: perturbation test ({recipe.tvd_draws} draws per level on the first "
+        f"{min(recipe.tvd_clips, len(test.labels))} clips)\n\n![Figure 3](figure3.png)",
+        "## Figure 4: STAN's space and time attention\n\n![Figure 4](figure4.png)",
+    ]
+    if targets:
+        sections.append("## STAN targets\n\n" + targets_table(targets))
+    (out / "README.md").write_text("\n\n".join(sections) + "\n", encoding="utf-8")
+    return report
+
+
+def load_demo_models(checkpoints: Path) -> dict[str, AVModel]:
+    """Every model of the paper's tables that ``checkpoints`` holds, in table order."""
+    models = {name: load_checkpoint(checkpoints / name) for name in ALL_MODELS
+              if (checkpoints / f"{name}.json").is_file()}
+    if not models:
+        raise CheckpointError(f"{checkpoints} holds none of the demo models ({', '.join(ALL_MODELS)}); "
+                              "run `explorer demo reproduce` or pass the right --checkpoints folder.")
+    return models
+
+
+def build_report(checkpoints: Path, out: Path, n: int, seed: int, draws: int, progress: bool = True) -> dict:
+    """Load the checkpoints and their encoder, generate ``n`` test clips of ``seed``, evaluate and write."""
+    checkpoints = Path(checkpoints)
+    if not checkpoints.is_dir():
+        raise CheckpointError(f"The checkpoints folder {checkpoints} does not exist; run `explorer demo reproduce`.")
+    models = load_demo_models(checkpoints)
+    encoder = load_encoder(checkpoints / ENCODER_PATH, "compact")
+    recipe = replace(FULL, test_clips=n, test_seed=seed, tvd_draws=draws)
+    test = extract_features(encoder, n, seed, with_masks=True, keep_clips=min(FIGURE4_CLIPS, n), progress=progress)
+    results = {name: evaluate_demo_model(model, test, recipe) for name, model in models.items()}
+    return write_report(models, test, results, out, recipe, source=f"seed {seed}")
