@@ -116,7 +116,8 @@ def _standard_noise(
         for noise in noises:
             if noise is not None:
                 noise[draw].normal_(generator=generator)
-    return noises
+    # Drawn on the CPU (where ``generator`` lives), then moved next to the features.
+    return [None if noise is None else noise.to(like.device) for noise, like in zip(noises, inputs)]
 
 
 def _perturbed_copies(
@@ -160,7 +161,7 @@ def perturbation_tvd(
         if not noisy_levels:
             return tvd.mean(dim=1).numpy()
         clean_distribution = distribution(clean.probs, normalize)
-        sigmas = torch.tensor([math.sqrt(levels[index]) for index in noisy_levels])
+        sigmas = torch.tensor([math.sqrt(levels[index]) for index in noisy_levels], device=audio.device)
         draws_per_chunk = max(1, chunk_size // (clip_count * len(noisy_levels)))
         full_chunk_attention = _tile(clean, len(noisy_levels) * draws_per_chunk)
         for first in range(0, draws, draws_per_chunk):
@@ -175,7 +176,7 @@ def perturbation_tvd(
                 attention=full_chunk_attention if count == draws_per_chunk else _tile(clean, copies),
             )
             changed = distribution(perturbed.probs, normalize).view(len(noisy_levels), count, clip_count, -1)
-            tvd[noisy_levels, first : first + count] = total_variation(changed, clean_distribution)
+            tvd[noisy_levels, first : first + count] = total_variation(changed, clean_distribution).cpu()
     return tvd.mean(dim=1).numpy()
 
 
