@@ -128,7 +128,10 @@ def checkpoint_encoder(model: AVModel):
     """The encoder named in the model card, checked to give the feature sizes the model was trained on."""
     from explorer.encoders import check_compatible, create_encoder
 
-    spec = model.card.get("encoder") if hasattr(model, "card") else None
+    card = getattr(model, "card", None) or {}
+    spec = card.get("encoder")
+    if isinstance(spec, str):  # cards that name the encoder and keep its description beside it
+        spec = {**(card.get("encoder_details") or {}), "name": spec}
     if not isinstance(spec, dict) or not spec.get("name"):
         raise CheckpointError("the checkpoint's card does not name the encoder of its features, so clips cannot be encoded for it.")
     encoder = create_encoder(spec["name"], weights=spec.get("weights"))

@@ -12,6 +12,7 @@ import torch
 from explorer import cli
 from explorer.data import load_dataset
 from explorer.data.features import FeatureStore
+from explorer.errors import CheckpointError
 from explorer.models import load_checkpoint
 
 AUDIO_DIM, VISUAL_DIM, GRID = 8, 6, (2, 2)
@@ -309,3 +310,16 @@ def test_early_stopping_keeps_the_best_epoch():
     assert result.val_metrics["map"] == max(val_maps)
     for name, weights in model.state_dict().items():
         assert torch.equal(weights, result.best_state[name])
+
+
+def test_encoder_named_as_a_string_with_details_beside_it(tmp_path):
+    """Cards written by ``explorer demo reproduce`` name the encoder and keep its description in encoder_details."""
+    from explorer.evaluation import checkpoint_encoder
+    from explorer.models import create_model
+
+    model = create_model("stan", 3, 128, 64, hidden=8)
+    model.card = {"encoder": "compact", "encoder_details": {"weights": "random"}}
+    assert checkpoint_encoder(model).name == "compact"
+    model.card = {}
+    with pytest.raises(CheckpointError, match="does not name the encoder"):
+        checkpoint_encoder(model)
