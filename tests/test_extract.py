@@ -71,7 +71,8 @@ def test_extract_writes_the_store_reports_bad_files_and_resumes(corpus, tmp_path
 def test_shard_takes_every_nth_video_of_an_llp_list(corpus, tmp_path):
     videos, _, weights = corpus
     listing = tmp_path / "AVVP_train.csv"
-    listing.write_text("filename\tevent_labels\n" + "".join(f"{v}\tSpeech\n" for v in ["clipB", "broken", "clipC", "clipA"]))
+    rows = "".join(f"{video_id}\tSpeech\n" for video_id in ["clipB", "broken", "clipC", "clipA"])
+    listing.write_text("filename\tevent_labels\n" + rows)
     out = tmp_path / "store"
     code = main(["extract", "--videos", str(videos), "--annotations", str(listing), "--encoder", "compact",
                  "--weights", str(weights), "--out", str(out), "--shard", "0/2"])

@@ -10,14 +10,20 @@ def add_parser(subparsers) -> None:
         "extract", help="encode videos into a feature store (resumable, shardable, bad files reported)"
     )
     parser.add_argument("--videos", required=True, help="folder with <video_id>.mp4 files (or AVE/<video_id>.mp4)")
-    parser.add_argument("--annotations", required=True, help="AVE Annotations.txt or an LLP (AVVP) csv with a filename column")
+    parser.add_argument(
+        "--annotations", required=True, help="AVE Annotations.txt or an LLP (AVVP) csv with a filename column"
+    )
     parser.add_argument("--encoder", required=True, help="encoder name: vggish+resnet152 (the paper's) or compact")
-    parser.add_argument("--weights", help="weights: a saved encoder path, a .pth file, or 'random' (default: the standard files)")
+    parser.add_argument(
+        "--weights", help="a saved encoder path, a .pth file, or 'random' (default: the standard weights files)"
+    )
     parser.add_argument("--out", required=True, help="feature store folder (created, or resumed if it exists)")
     parser.add_argument("--shard", default="0/1", help="i/n: take every n-th video starting at the i-th (default 0/1)")
     parser.add_argument("--workers", type=int, default=2, help="decoding threads (default 2)")
     parser.add_argument("--batch-size", type=int, default=4, help="clips per encoder forward (default 4)")
-    parser.add_argument("--max-seconds", type=float, default=60, help="decode at most this many seconds per video (default 60)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=60, help="decode at most this many seconds per video (default 60)"
+    )
     parser.add_argument("--device", default="cpu", help="torch device for the encoder (default cpu)")
     parser.set_defaults(run=run)
 

@@ -69,7 +69,7 @@ class Encoder(nn.Module):
             "frame_size": self.frame_size,
             "normalization": {key: list(value) for key, value in self.normalization.items()},
             "frames_per_segment": self.frames_per_segment,
-            "audio_front_end": f"VGGish log-mel {EXAMPLE_FRAMES}x{NUM_MEL_BANDS}, example hop {self.audio_hop_frames} frames",
+            "audio_front_end": f"VGGish log-mel {EXAMPLE_FRAMES}x{NUM_MEL_BANDS}, hop {self.audio_hop_frames} frames",
             "weights": self.weights_source,
             "config": self.config,
         }
@@ -105,11 +105,12 @@ class Encoder(nn.Module):
     def visual_input(self, clip) -> tuple[Tensor, Tensor]:
         """All frames resized (N×S×S×3 uint8) and the segment each belongs to (N)."""
         frames = [frame for segment in clip.frames for frame in segment]
-        segment_ids = [t for t, segment in enumerate(clip.frames) for _ in range(len(segment))]
-        resized = np.stack([resize_frame(frame, self.frame_size) for frame in frames]) if frames else (
-            np.zeros((0, self.frame_size, self.frame_size, 3), np.uint8)
-        )
-        return torch.from_numpy(resized), torch.tensor(segment_ids, dtype=torch.long)
+        resized = np.zeros((len(frames), self.frame_size, self.frame_size, 3), np.uint8)
+        for index, frame in enumerate(frames):
+            resized[index] = resize_frame(frame, self.frame_size)
+        counts = torch.tensor([len(segment) for segment in clip.frames])
+        segment_ids = torch.repeat_interleave(torch.arange(clip.num_segments), counts)
+        return torch.from_numpy(resized), segment_ids
 
     def normalize_frames(self, frames: Tensor) -> Tensor:
         """N×S×S×3 uint8 → N×3×S×S float, normalised; the permute leaves it channels-last in memory."""
@@ -141,7 +142,7 @@ class Encoder(nn.Module):
         for start in range(0, len(frames), self.batch_frames):
             chunk = frames[start : start + self.batch_frames].to(self.device)
             maps = self.embed_frames(self.normalize_frames(chunk))
-            summed = summed.index_add(0, segment_ids[start : start + self.batch_frames], maps.float())
+            summed.index_add_(0, segment_ids[start : start + self.batch_frames], maps.float())
         counts = torch.bincount(segment_ids, minlength=total).clamp(min=1)
         return (summed / counts[:, None, None, None]).permute(0, 2, 3, 1).contiguous()
 
@@ -158,7 +159,10 @@ def check_clip(clip, needs_frames: bool) -> None:
     """A clear MediaError when ``clip`` does not follow the Clip contract."""
     missing = [key for key in ("frames", "audio", "sample_rate", "num_segments") if not hasattr(clip, key)]
     if missing:
-        raise MediaError(f"an encoder needs a Clip (from explorer.media.load_clip), got {type(clip).__name__} without {', '.join(missing)}.")
+        raise MediaError(
+            f"an encoder needs a Clip (from explorer.media.load_clip), got {type(clip).__name__} "
+            f"without {', '.join(missing)}."
+        )
     if not isinstance(clip.num_segments, (int, np.integer)) or clip.num_segments < 1:
         raise MediaError(f"a clip needs at least one 1-second segment, got num_segments={clip.num_segments!r}.")
     audio = clip.audio
@@ -167,7 +171,10 @@ def check_clip(clip, needs_frames: bool) -> None:
     if not needs_frames:
         return
     if len(clip.frames) != clip.num_segments:
-        raise MediaError(f"a clip with {clip.num_segments} segments must have {clip.num_segments} frame arrays, got {len(clip.frames)}.")
+        raise MediaError(
+            f"a clip with {clip.num_segments} segments must have {clip.num_segments} frame arrays, "
+            f"got {len(clip.frames)}."
+        )
     for t, frames in enumerate(clip.frames):
         if not isinstance(frames, np.ndarray) or frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
             raise MediaError(f"segment {t} of the clip must hold F×H×W×3 uint8 RGB frames, got {_describe(frames)}.")

@@ -1,7 +1,7 @@
 """Small trainable CNNs for the demo model: fast on a laptop CPU, trained end to end with the classifier.
 
-The visual CNN maps a 112×112 frame to a 7×7×Dv map (stride 16: the same grid as ResNet at 224); the audio CNN maps the
-VGGish log-mel example of a segment (96×64) to a Da vector. Both train from scratch, so there are no
+The visual CNN maps a 112×112 frame to a 7×7×Dv map (stride 16: the grid of ResNet at 224); the audio CNN maps
+the VGGish log-mel example of a segment (96×64) to a Da vector. Both train from scratch, so there are no
 standard weights: build it with ``weights="random"``, train it, keep it with ``save_encoder``.
 """
 from __future__ import annotations

@@ -14,11 +14,15 @@ def _expected(model_or_card: nn.Module | dict) -> tuple[int, int, str]:
     elif isinstance(model_or_card, dict):
         source, card = model_or_card, model_or_card.get("card") or model_or_card
     else:
-        raise CheckpointError(f"check_compatible needs a model or a checkpoint card, got {type(model_or_card).__name__}.")
+        raise CheckpointError(
+            f"check_compatible needs a model or a checkpoint card, got {type(model_or_card).__name__}."
+        )
     try:
         audio_dim, visual_dim = int(source["audio_dim"]), int(source["visual_dim"])
     except (KeyError, TypeError, ValueError):
-        raise CheckpointError("this checkpoint does not say which feature dimensions it expects (audio_dim, visual_dim).") from None
+        raise CheckpointError(
+            "this checkpoint does not say which feature dimensions it expects (audio_dim, visual_dim)."
+        ) from None
     encoder = card.get("encoder") if isinstance(card, dict) else None
     if isinstance(encoder, dict):
         encoder = encoder.get("encoder") or encoder.get("name")
@@ -32,5 +36,6 @@ def check_compatible(encoder: Encoder, model_or_card: nn.Module | dict) -> None:
         raise CheckpointError(
             f"this STAN checkpoint expects audio {audio_dim}-d / visual {visual_dim}-d features from encoder "
             f"{expected_encoder}, but encoder {encoder.name} gives audio {encoder.audio_dim}-d / visual "
-            f"{encoder.visual_dim}-d; extract features with {expected_encoder} or pick a checkpoint trained on {encoder.name}."
+            f"{encoder.visual_dim}-d; extract features with {expected_encoder} or pick a checkpoint trained on "
+            f"{encoder.name}."
         )

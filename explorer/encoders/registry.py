@@ -60,7 +60,9 @@ def create_encoder(name: str, weights: str | os.PathLike | None = None, **config
         audio_keys = inspect.signature(_encoder_class(audio_name)).parameters
         audio_config = {key: value for key, value in config.items() if key in audio_keys}
         visual_config = {key: value for key, value in config.items() if key not in audio_keys}
-        return PairedEncoder(create_encoder(audio_name, weights, **audio_config), create_encoder(visual_name, weights, **visual_config))
+        return PairedEncoder(
+            create_encoder(audio_name, weights, **audio_config), create_encoder(visual_name, weights, **visual_config)
+        )
     cls = _encoder_class(name)
     if weights is None or weights == RANDOM or Path(weights).suffix == ".pth":
         return cls(weights=weights, **config).eval()
@@ -73,7 +75,9 @@ class PairedEncoder(Encoder):
     def __init__(self, audio: Encoder, visual: Encoder):
         super().__init__(weights=None)
         if not audio.audio_dim or not visual.visual_dim:
-            raise ExplorerError(f"encoder {audio.name}+{visual.name} needs an audio encoder first and a visual one second.")
+            raise ExplorerError(
+                f"encoder {audio.name}+{visual.name} needs an audio encoder first and a visual one second."
+            )
         self.audio_part, self.visual_part = audio, visual
         self.name = f"{audio.name}+{visual.name}"
         self.audio_dim, self.audio_hop_frames = audio.audio_dim, audio.audio_hop_frames
@@ -88,7 +92,8 @@ class PairedEncoder(Encoder):
         return self.visual_part.embed_frames(frames)
 
     def describe(self) -> dict:
-        return {**super().describe(), "weights": None, "parts": [self.audio_part.describe(), self.visual_part.describe()]}
+        parts = [self.audio_part.describe(), self.visual_part.describe()]
+        return {**super().describe(), "weights": None, "parts": parts}
 
 
 def save_encoder(encoder: Encoder, path: str | os.PathLike) -> Path:
@@ -98,7 +103,8 @@ def save_encoder(encoder: Encoder, path: str | os.PathLike) -> Path:
     description = {**encoder.describe(), "weights": None}
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in encoder.state_dict().items()}
     _write_atomically(base.with_name(base.name + ".safetensors"), lambda target: save_file(state, str(target)))
-    _write_atomically(base.with_name(base.name + ".json"), lambda target: target.write_text(json.dumps(description, indent=2) + "\n"))
+    text = json.dumps(description, indent=2) + "\n"
+    _write_atomically(base.with_name(base.name + ".json"), lambda target: target.write_text(text))
     return base
 
 

@@ -43,7 +43,9 @@ def load_torch_weights(path: Path) -> dict[str, torch.Tensor]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for a damaged or foreign file
-        raise CheckpointError(f"encoder weights file {path} is corrupt or not a PyTorch weights file ({error}).") from None
+        raise CheckpointError(
+            f"encoder weights file {path} is corrupt or not a PyTorch weights file ({error})."
+        ) from None
     if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
         raise CheckpointError(f"encoder weights file {path} does not hold a state dict of tensors.")
     return state
@@ -77,4 +79,6 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: Path) -
     except RuntimeError as error:
         detail = " ".join(str(error).split())
         detail = detail if len(detail) <= 300 else detail[:300] + " ..."
-        raise CheckpointError(f"encoder weights in {source} do not fit the {type(module).__name__} network: {detail}") from None
+        raise CheckpointError(
+            f"encoder weights in {source} do not fit the {type(module).__name__} network: {detail}"
+        ) from None
