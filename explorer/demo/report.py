@@ -9,23 +9,19 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure  # no pyplot: figures go to files, never to a display
 
-matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from explorer.demo.reproduce import ENCODER_PATH, check_targets, evaluate_demo_model  # noqa: E402
-from explorer.demo.training import ALL_MODELS, FULL, FeatureSplit, Recipe, extract_features  # noqa: E402
-from explorer.encoders import load_encoder  # noqa: E402
-from explorer.errors import CheckpointError, DataError  # noqa: E402
-from explorer.evaluation import json_ready  # noqa: E402
-from explorer.explain import overlay_on_image, upsample_space  # noqa: E402
-from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, load_checkpoint  # noqa: E402
+from explorer.demo.reproduce import ENCODER_PATH, FIGURE4_CLIPS, check_targets, evaluate_demo_model, make_folder
+from explorer.demo.training import ALL_MODELS, FULL, FeatureSplit, Recipe, extract_features
+from explorer.encoders import load_encoder
+from explorer.errors import CheckpointError, DataError
+from explorer.evaluation import json_ready
+from explorer.explain import overlay_on_image, upsample_space
+from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, load_checkpoint
 
 POINTING_MODELS = ("stan_audio", "stan")  # Table 3
 PERTURBATION_MODELS = ("stan", "abn", "av_abn")  # Figure 3
-FIGURE4_CLIPS = 3
 
 
 def _cell(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
@@ -63,7 +59,8 @@ def targets_table(targets: dict) -> str:
 
 def figure3(results: dict, path: Path) -> None:
     """TVD vs σ² when perturbing (a) relevant and (b) irrelevant features, as the paper's Figure 3."""
-    figure, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    figure = Figure(figsize=(9, 3.6))
+    axes = figure.subplots(1, 2, sharey=True)
     for panel, (kind, title) in enumerate((("relevant", "(a) relevant"), ("irrelevant", "(b) irrelevant"))):
         axis = axes[panel]
         for name, marker in zip(PERTURBATION_MODELS, "os^"):
@@ -76,7 +73,6 @@ def figure3(results: dict, path: Path) -> None:
     axes[0].legend()
     figure.tight_layout()
     figure.savefig(path, dpi=120)
-    plt.close(figure)
 
 
 def figure4(model: AVModel, test: FeatureSplit, path: Path) -> None:
@@ -90,7 +86,7 @@ def figure4(model: AVModel, test: FeatureSplit, path: Path) -> None:
     with torch.no_grad():
         result = model(test.audio[: len(clips)].float(), test.visual[: len(clips)].float())
     segments = clips[0].num_segments
-    figure = plt.figure(figsize=(segments * 1.2, 2.6 * len(clips)))
+    figure = Figure(figsize=(segments * 1.2, 2.6 * len(clips)))
     grid = figure.add_gridspec(2 * len(clips), segments, height_ratios=[1, 0.8] * len(clips))
     for row, clip in enumerate(clips):
         for t in range(segments):
@@ -116,17 +112,12 @@ def figure4(model: AVModel, test: FeatureSplit, path: Path) -> None:
         wave.set_title(f"{test.video_ids[row]}: waveform, time attention (red), true event seconds (green)", fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
-    plt.close(figure)
 
 
 def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, out: Path, recipe: Recipe,
                  source: str) -> dict:
     """README.md (tables), report.json (every number), figure3.png and figure4.png in ``out``."""
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DataError(f"Cannot create the report folder {out} ({error}).") from None
+    out = make_folder(Path(out), "report")
     targets = check_targets(results["stan"]) if "stan" in results else {}
     figure3(results, out / "figure3.png")
     if "stan" in models:

@@ -19,10 +19,12 @@ from explorer.demo.training import (
     train_model,
 )
 from explorer.encoders import Encoder, save_encoder
+from explorer.errors import DataError
 from explorer.evaluation import evaluate_model, json_ready, perturbation
 from explorer.models import AVModel, save_checkpoint
 
 ENCODER_PATH = Path("encoders") / "compact"  # inside the checkpoints folder, where the app looks for it
+FIGURE4_CLIPS = 3  # test clips kept with their media for the attention figure
 # The issue's targets for STAN on unseen demo clips: (metric, comparison, bound).
 STAN_TARGETS = {
     "top1": (">=", 90.0), "f_score": (">=", 80.0), "pointing_mae_soft": ("<=", 0.20),
@@ -47,6 +49,15 @@ def check_targets(metrics: dict) -> dict:
         met = value is not None and (value >= bound if comparison == ">=" else value <= bound)
         checked[name] = {"target": f"{comparison} {bound}", "value": value, "met": met}
     return checked
+
+
+def make_folder(path: Path, what: str) -> Path:
+    """``path`` as a folder (created if needed), or a DataError that names it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(f"Cannot use {path} as the {what} folder ({error.strerror or error}); pick another path.") from None
+    return path
 
 
 def evaluate_demo_model(model: AVModel, test: FeatureSplit, recipe: Recipe) -> dict:
@@ -79,8 +90,7 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
 class StageTimer:
     """Prints and keeps the wall time of each stage."""
 
-    def __init__(self, progress: bool):
-        self.progress = progress
+    def __init__(self):
         self.seconds: dict[str, float] = {}
 
     @contextmanager
@@ -93,7 +103,9 @@ class StageTimer:
 
 def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, progress: bool = True) -> dict:
     """Run every stage; returns the timings and each model's test metrics."""
-    timer = StageTimer(progress)
+    for folder, what in ((out, "checkpoints"), (samples_out, "samples"), (report_out, "report")):
+        make_folder(folder, what)
+    timer = StageTimer()
     with timer.stage("encoders"):
         encoder, encoder_summary = train_encoder(recipe, progress)
         save_encoder(encoder, out / ENCODER_PATH)
@@ -101,7 +113,7 @@ def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, pr
         train_split = extract_features(encoder, recipe.train_clips, recipe.train_seed, progress=progress)
         val_split = extract_features(encoder, recipe.val_clips, recipe.val_seed, progress=progress)
         test_split = extract_features(encoder, recipe.test_clips, recipe.test_seed, with_masks=True,
-                                      keep_clips=3, progress=progress)
+                                      keep_clips=FIGURE4_CLIPS, progress=progress)
     results, models = {}, {}
     with timer.stage("models"):
         for name in ALL_MODELS:

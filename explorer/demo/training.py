@@ -35,19 +35,21 @@ RETRAIN_COMMAND = "explorer demo reproduce --out checkpoints/demo"
 class Recipe:
     """Everything that decides the demo models; the model cards record it."""
 
-    train_clips: int = 1500
-    val_clips: int = 300
+    train_clips: int = 1000
+    val_clips: int = 200
     test_clips: int = 300
-    encoder_clips: int = 400  # the first clips of the train split train the encoders
+    encoder_clips: int = 1000  # the first clips of the train split train the encoders
     encoder_val_clips: int = 100
     train_seed: int = 1
     val_seed: int = 2
     test_seed: int = 3
     sample_seed: int = 4
     samples: int = 12
-    encoder_epochs: int = 6
-    encoder_batch: int = 16
-    encoder_frames: int = 3  # frames per clip in an encoder step (the visual loss averages them)
+    encoder_steps: int = 700
+    visual_batch: int = 32  # clips per step for the visual CNN
+    audio_batch: int = 4  # clips per step for the audio CNN (all their segments)
+    encoder_frames: int = 1  # frames per clip in a visual step (the visual loss averages them)
+    encoder_eval_every: int = 175
     encoder_lr: float = 2e-3
     epochs: int = 60
     patience: int = 10
@@ -67,8 +69,8 @@ class Recipe:
 
 FULL = Recipe()
 QUICK = Recipe(train_clips=16, val_clips=6, test_clips=6, encoder_clips=8, encoder_val_clips=4, samples=2,
-               encoder_epochs=1, encoder_batch=4, epochs=1, patience=1, hidden=8, tvd_clips=4, tvd_draws=2,
-               sigma2_levels=(0.0, 1.0))
+               encoder_steps=2, visual_batch=4, audio_batch=2, encoder_eval_every=2, epochs=1, patience=1, hidden=8,
+               tvd_clips=4, tvd_draws=2, sigma2_levels=(0.0, 1.0))
 
 
 def as_decoded(clip: Clip, frames_per_segment: int) -> Clip:
@@ -111,27 +113,33 @@ class ClipHeads(nn.Module):
         self.visual = nn.Linear(encoder.visual_dim, num_classes)
         self.audio = nn.Linear(encoder.audio_dim, num_classes)
 
-    def forward(self, encoder: Encoder, frames: Tensor, examples: Tensor) -> tuple[Tensor, Tensor]:
-        """Visual: 7×7 map → global average pool → mean over the frames. Audio: per segment → max over segments."""
-        n, t = examples.shape[:2]
+    def visual_logits(self, encoder: Encoder, frames: Tensor) -> Tensor:
+        """N×F frames → 7×7 maps → global average pool → mean over the clip's frames → linear."""
         maps = encoder.embed_frames(encoder.normalize_frames(frames.flatten(0, 1)))
-        visual = maps.mean(dim=(2, 3)).view(n, -1, encoder.visual_dim).mean(dim=1)
-        audio = encoder.embed_audio(examples.flatten(0, 1)).view(n, t, encoder.audio_dim).amax(dim=1)
-        return self.visual(visual), self.audio(audio)
+        return self.visual(maps.mean(dim=(2, 3)).view(*frames.shape[:2], -1).mean(dim=1))
+
+    def audio_logits(self, encoder: Encoder, examples: Tensor) -> Tensor:
+        """N×T log-mel examples → one embedding per segment → max over the clip's segments → linear."""
+        embeddings = encoder.embed_audio(examples.flatten(0, 1)).view(*examples.shape[:2], -1)
+        return self.audio(embeddings.amax(dim=1))
 
 
 @torch.no_grad()
-def _encoder_val_map(encoder: Encoder, heads: ClipHeads, data: EncoderInputs, batch: int) -> dict[str, float]:
+def _encoder_val_map(encoder: Encoder, heads: ClipHeads, data: EncoderInputs, batch: int = 16) -> dict[str, float]:
     encoder.eval()
-    outputs = [heads(encoder, data.frames[i : i + batch], data.examples[i : i + batch])
-               for i in range(0, len(data.labels), batch)]
-    visual, audio = (torch.sigmoid(torch.cat([out[j] for out in outputs])) for j in (0, 1))
-    return {"visual_val_map": metrics.mean_average_precision(visual, data.labels),
-            "audio_val_map": metrics.mean_average_precision(audio, data.labels)}
+    parts = range(0, len(data.labels), batch)
+    visual = torch.cat([heads.visual_logits(encoder, data.frames[i : i + batch]) for i in parts])
+    audio = torch.cat([heads.audio_logits(encoder, data.examples[i : i + batch]) for i in parts])
+    return {"visual_val_map": metrics.mean_average_precision(torch.sigmoid(visual), data.labels),
+            "audio_val_map": metrics.mean_average_precision(torch.sigmoid(audio), data.labels)}
 
 
 def train_encoder(recipe: Recipe, progress: bool = True) -> tuple[Encoder, dict]:
-    """Train the compact visual and audio CNNs with clip-level BCE; returns the frozen encoder and a summary."""
+    """Train the compact visual and audio CNNs with clip-level BCE; returns the frozen encoder and a summary.
+
+    Each step takes a batch of single frames (one random segment of each clip: every visible object is on screen the
+    whole clip) and a smaller batch of whole clips' audio (the max over segments needs them all).
+    """
     started = time.perf_counter()
     torch.manual_seed(recipe.seed)
     rng = np.random.default_rng(recipe.seed)
@@ -139,33 +147,29 @@ def train_encoder(recipe: Recipe, progress: bool = True) -> tuple[Encoder, dict]
     train_data = encoder_inputs(encoder, recipe.encoder_clips, recipe.train_seed, rng)
     val_data = encoder_inputs(encoder, recipe.encoder_val_clips, recipe.val_seed, rng)
     heads = ClipHeads(encoder, len(CLASS_NAMES))
-    parameters = [*encoder.parameters(), *heads.parameters()]
-    optimizer = torch.optim.Adam(parameters, lr=recipe.encoder_lr)
-    steps = recipe.encoder_epochs * -(-recipe.encoder_clips // recipe.encoder_batch)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
-    history = []
-    for epoch in range(1, recipe.encoder_epochs + 1):
+    optimizer = torch.optim.Adam([*encoder.parameters(), *heads.parameters()], lr=recipe.encoder_lr)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=recipe.encoder_steps)
+    history, losses = [], []
+    clips, segments = train_data.frames.shape[:2]
+    for step in tqdm(range(1, recipe.encoder_steps + 1), desc="encoders", disable=not progress, leave=False):
         encoder.train()
-        order = torch.randperm(recipe.encoder_clips)
-        losses = []
-        batches = order.split(recipe.encoder_batch)
-        for batch in tqdm(batches, desc=f"encoders {epoch}/{recipe.encoder_epochs}", disable=not progress, leave=False):
-            segments = torch.from_numpy(rng.permuted(
-                np.tile(np.arange(train_data.frames.shape[1]), (len(batch), 1)), axis=1)[:, : recipe.encoder_frames])
-            frames = train_data.frames[batch[:, None], segments]
-            visual_logits, audio_logits = heads(encoder, frames, train_data.examples[batch])
-            labels = train_data.labels[batch]
-            loss = (F.binary_cross_entropy_with_logits(visual_logits, labels)
-                    + F.binary_cross_entropy_with_logits(audio_logits, labels))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            losses.append(loss.item())
-        history.append({"epoch": epoch, "train_loss": float(np.mean(losses)),
-                        **_encoder_val_map(encoder, heads, val_data, recipe.encoder_batch)})
-        if progress:
-            tqdm.write(f"encoders epoch {epoch}: " + ", ".join(f"{k} {v:.3f}" for k, v in history[-1].items() if k != "epoch"))
+        visual_clips = torch.from_numpy(rng.choice(clips, min(recipe.visual_batch, clips), replace=False))
+        frame_segments = torch.from_numpy(rng.integers(segments, size=(len(visual_clips), recipe.encoder_frames)))
+        audio_clips = torch.from_numpy(rng.choice(clips, min(recipe.audio_batch, clips), replace=False))
+        frames = train_data.frames[visual_clips[:, None], frame_segments]
+        loss = (F.binary_cross_entropy_with_logits(heads.visual_logits(encoder, frames), train_data.labels[visual_clips])
+                + F.binary_cross_entropy_with_logits(heads.audio_logits(encoder, train_data.examples[audio_clips]),
+                                                     train_data.labels[audio_clips]))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        losses.append(loss.item())
+        if step % recipe.encoder_eval_every == 0 or step == recipe.encoder_steps:
+            history.append({"step": step, "train_loss": float(np.mean(losses)), **_encoder_val_map(encoder, heads, val_data)})
+            losses = []
+            if progress:
+                tqdm.write("encoders " + ", ".join(f"{key} {value:.3f}" for key, value in history[-1].items()))
     encoder.eval().requires_grad_(False)
     return encoder, {"history": history, "seconds": time.perf_counter() - started, **history[-1]}
 
