@@ -141,12 +141,14 @@ def perturbation_tvd(
     relevant: bool = True,
     generator: torch.Generator | None = None,
     normalize: bool = True,
-    chunk_size: int = 512,
+    chunk_size: int = 32,
 ) -> np.ndarray:
     """Mean TVD over ``draws`` noises, per σ² level and clip (L×N numpy array).
 
     Perturbed copies are forwarded in batches of about ``chunk_size`` clips (at
-    least one draw at every level). σ² = 0 is exactly 0 and costs no forward.
+    least one draw at every level). Small batches are the fastest on CPU: the work
+    is arithmetic, and a batch whose activations stay in cache runs ~2× faster per
+    clip than a big one. σ² = 0 is exactly 0 and costs no forward.
     """
     audio, visual = _check_batch(batch)
     levels = _check_levels(sigma2_levels)
@@ -188,7 +190,7 @@ def perturbation_test(
     relevant: bool = True,
     generator: torch.Generator | None = None,
     normalize: bool = True,
-    chunk_size: int = 512,
+    chunk_size: int = 32,
 ) -> np.ndarray:
     """Mean TVD per σ² level over the batch's clips and ``draws`` noises (Algorithm B)."""
     return perturbation_tvd(model, batch, sigma2_levels, draws, relevant, generator, normalize, chunk_size).mean(axis=1)
@@ -201,7 +203,7 @@ def perturbation_curves(
     draws: int = 100,
     generator: torch.Generator | None = None,
     normalize: bool = True,
-    chunk_size: int = 512,
+    chunk_size: int = 32,
 ) -> dict[str, np.ndarray]:
     """Both curves of the paper's Figure 3: ``{"relevant": L, "irrelevant": L}`` mean TVDs."""
     return {
