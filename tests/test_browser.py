@@ -105,12 +105,9 @@ FIRST_PAINT = {"home": (True, True), "browse": (True, True), "upload": (False, F
 @pytest.mark.parametrize("name", ["home", *PAGES])
 def test_page_renders_without_errors(app_url, page, name):
     url, _ = app_url
-    started = time.perf_counter()
     page.goto(url if name == "home" else f"{url}/{name}")
     settle(page)
     check_and_shoot(page, name, *FIRST_PAINT[name])
-    if name == "home":
-        assert time.perf_counter() - started < 15  # the brief's 5 s is for a warm server; this includes model loading
 
 
 def test_upload_a_clip(app_url, page):
