@@ -17,7 +17,7 @@ from torch import Tensor
 from explorer.encoders.base import RANDOM, Encoder
 from explorer.encoders.weights import load_into, load_safetensors_weights, read_json
 from explorer.errors import CheckpointError, ExplorerError, WeightsError
-from explorer.models.checkpoint import _write_atomically, checkpoint_base
+from explorer.models.checkpoint import write_atomically, checkpoint_base
 
 PAPER_ENCODER = "vggish+resnet152"
 _ENCODERS: dict[str, type[Encoder]] = {}
@@ -102,9 +102,9 @@ def save_encoder(encoder: Encoder, path: str | os.PathLike) -> Path:
     base.parent.mkdir(parents=True, exist_ok=True)
     description = {**encoder.describe(), "weights": None}
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in encoder.state_dict().items()}
-    _write_atomically(base.with_name(base.name + ".safetensors"), lambda target: save_file(state, str(target)))
+    write_atomically(base.with_name(base.name + ".safetensors"), lambda target: save_file(state, str(target)))
     text = json.dumps(description, indent=2) + "\n"
-    _write_atomically(base.with_name(base.name + ".json"), lambda target: target.write_text(text))
+    write_atomically(base.with_name(base.name + ".json"), lambda target: target.write_text(text))
     return base
 
 

@@ -53,7 +53,7 @@ def git_commit() -> str | None:
     return result.stdout.strip() or None
 
 
-def _write_atomically(path: Path, write) -> None:
+def write_atomically(path: Path, write) -> None:
     """Write to a temporary sibling, then rename: a crash never leaves half a checkpoint."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -73,8 +73,8 @@ def save_checkpoint(model: AVModel, path: str | os.PathLike, card: dict) -> Path
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"the model card for {base} holds a value JSON cannot store: {error}") from None
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
-    _write_atomically(_sibling(base, ".safetensors"), lambda target: save_file(state, str(target)))
-    _write_atomically(_sibling(base, ".json"), lambda target: target.write_text(text + "\n"))
+    write_atomically(_sibling(base, ".safetensors"), lambda target: save_file(state, str(target)))
+    write_atomically(_sibling(base, ".json"), lambda target: target.write_text(text + "\n"))
     return base
 
 
