@@ -156,6 +156,11 @@ def test_perturbation_bad_input(batch, levels, draws, message):
         perturbation_test(FixedAttentionModel(), batch, levels, draws=draws)
 
 
+def test_perturbation_refuses_a_seed_instead_of_a_generator():
+    with pytest.raises(InvalidInputError, match="CPU torch.Generator"):
+        perturbation_test(FixedAttentionModel(), _clips(), LEVELS, draws=2, generator=42)
+
+
 # -- pointing games -----------------------------------------------------------------
 def test_pointing_game_by_hand():
     attention = np.array([[0.9, 0.2, 0.6, 0.4], [0.5, 0.5, 0.0, 1.0]])

@@ -110,8 +110,9 @@ def _standard_noise(
     inputs: list[Tensor | None], count: int, generator: torch.Generator | None
 ) -> list[Tensor | None]:
     """``count`` draws of N(0, 1) noise per input (None: not perturbed), in the contract's order:
-    draw by draw, each input in turn, exactly as ``torch.randn(input.shape)`` calls would."""
-    noises = [None if like is None else torch.empty((count, *like.shape), dtype=like.dtype) for like in inputs]
+    draw by draw, each input in turn, exactly as ``torch.randn(input.shape)`` calls would.
+    Drawn on the CPU, so a seed gives the same noise whatever device the model runs on."""
+    noises = [None if like is None else torch.empty((count, *like.shape)) for like in inputs]
     for draw in range(count):
         for noise in noises:
             if noise is not None:
@@ -129,8 +130,8 @@ def _perturbed_copies(
     """
     if noise is None:
         return features.repeat(copies, *[1] * (features.dim() - 1))
-    scale = sigmas.view(-1, *[1] * noise.dim())
-    return torch.addcmul(features, scale, noise * mask).flatten(0, 2)  # one pass over the big tensor
+    scale = sigmas.to(features.device).view(-1, *[1] * noise.dim())
+    return torch.addcmul(features, scale, noise.to(features.device) * mask).flatten(0, 2)  # one pass over the big tensor
 
 
 def perturbation_tvd(
@@ -154,6 +155,8 @@ def perturbation_tvd(
     levels = _check_levels(sigma2_levels)
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise InvalidInputError(f"draws must be a positive integer, got {draws!r}")
+    if generator is not None and (not isinstance(generator, torch.Generator) or generator.device.type != "cpu"):
+        raise InvalidInputError("generator must be a CPU torch.Generator (the noise is drawn on the CPU)")
     clip_count = audio.shape[0]
     tvd = torch.zeros(len(levels), draws, clip_count)
     noisy_levels = [index for index, level in enumerate(levels) if level > 0]
@@ -178,7 +181,7 @@ def perturbation_tvd(
                 attention=full_chunk_attention if count == draws_per_chunk else _tile(clean, copies),
             )
             changed = distribution(perturbed.probs, normalize).view(len(noisy_levels), count, clip_count, -1)
-            tvd[noisy_levels, first : first + count] = total_variation(changed, clean_distribution).cpu()
+            tvd[noisy_levels, first : first + count] = total_variation(changed, clean_distribution).cpu().cpu()
     return tvd.mean(dim=1).numpy()
 
 
