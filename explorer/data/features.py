@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -19,6 +18,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor
 
 from explorer.data.dataset import Sample
+from explorer.atomic import write_atomically
 from explorer.errors import DataError
 
 SUFFIX = ".safetensors"
@@ -160,17 +160,10 @@ class FeatureStore:
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Write via a hidden temp file in the same folder, then rename over ``path`` (atomic on POSIX)."""
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    os.close(handle)
-    temp = Path(temp_name)
     try:
-        write(temp)
-        os.replace(temp, path)
+        write_atomically(path, write)
     except OSError as error:
         raise DataError(f"Cannot write {path} ({error}).") from None
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 class OfficialAVEFeatures:

@@ -17,7 +17,8 @@ from torch import Tensor
 from explorer.encoders.base import RANDOM, Encoder
 from explorer.encoders.weights import load_into, load_safetensors_weights, read_json
 from explorer.errors import CheckpointError, ExplorerError, WeightsError
-from explorer.models.checkpoint import write_atomically, checkpoint_base
+from explorer.atomic import write_atomically
+from explorer.models.checkpoint import checkpoint_base
 
 PAPER_ENCODER = "vggish+resnet152"
 _ENCODERS: dict[str, type[Encoder]] = {}

@@ -15,6 +15,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from explorer.atomic import write_atomically
 from explorer.errors import CheckpointError
 from explorer.models.base import AVModel
 from explorer.models.registry import create_model, list_models
@@ -53,14 +54,6 @@ def git_commit() -> str | None:
     return result.stdout.strip() or None
 
 
-def write_atomically(path: Path, write) -> None:
-    """Write to a temporary sibling, then rename: a crash never leaves half a checkpoint."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def save_checkpoint(model: AVModel, path: str | os.PathLike, card: dict) -> Path:
