@@ -145,6 +145,8 @@ def test_model_without_attention_is_refused():
         ((np.zeros((2, 3, 4)), torch.zeros(2, 3, 2, 2, 2)), LEVELS, 2, "float tensors"),
         ((torch.zeros(2, 3, 4), torch.zeros(2, 3, 2, 2)), LEVELS, 2, "N×T×H×W×Dv"),
         ((torch.zeros(2, 3, 4), torch.zeros(1, 3, 2, 2, 2)), LEVELS, 2, "N×T×H×W×Dv"),
+        ((torch.zeros(2, 3, 5), torch.zeros(2, 3, 2, 2, 2)), LEVELS, 2, r"audio features must be N×T×4"),
+        ((torch.full((2, 3, 4), float("nan")), torch.zeros(2, 3, 2, 2, 2)), LEVELS, 2, "NaN"),
         (_clips(), [-0.1, 0.5], 2, "variances ≥ 0"),
         (_clips(), [], 2, "non-empty"),
         (_clips(), "abc", 2, "list of numbers"),

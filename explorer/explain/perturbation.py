@@ -44,6 +44,8 @@ def _check_batch(batch: Any) -> tuple[Tensor, Tensor]:
         raise InvalidInputError(
             f"batch must be audio N×T×Da and visual N×T×H×W×Dv with N ≥ 1, got {tuple(audio.shape)} and {tuple(visual.shape)}"
         )
+    if not (torch.isfinite(audio).all() and torch.isfinite(visual).all()):
+        raise InvalidInputError("batch features contain NaN or infinite values")
     return audio.float(), visual.float()
 
 
@@ -152,6 +154,10 @@ def perturbation_tvd(
     clip than a big one. σ² = 0 is exactly 0 and costs no forward.
     """
     audio, visual = _check_batch(batch)
+    try:
+        model.check_inputs(audio, visual)
+    except ValueError as error:  # features that do not fit this model are the input's fault
+        raise InvalidInputError(str(error)) from None
     levels = _check_levels(sigma2_levels)
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise InvalidInputError(f"draws must be a positive integer, got {draws!r}")
