@@ -8,7 +8,7 @@ from explorer.commands.train import positive_int
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("report", help="evaluate the demo checkpoints on fresh demo clips and draw the report")
+    parser = subparsers.add_parser("report", help="evaluate the demo checkpoints on fresh clips and draw the report")
     parser.add_argument("--out", default="reports/demo", help="report folder (default reports/demo)")
     parser.add_argument("--checkpoints", default="checkpoints/demo", help="demo checkpoints (default checkpoints/demo)")
     parser.add_argument("--n", type=positive_int, default=300, help="number of fresh test clips (default 300)")

@@ -160,6 +160,7 @@ def build_report(checkpoints: Path, out: Path, n: int, seed: int, draws: int, pr
     checkpoints = Path(checkpoints)
     if not checkpoints.is_dir():
         raise CheckpointError(f"The checkpoints folder {checkpoints} does not exist; run `explorer demo reproduce`.")
+    out = make_folder(Path(out), "report")
     models = load_demo_models(checkpoints)
     encoder = load_encoder(checkpoints / ENCODER_PATH, "compact")
     recipe = replace(FULL, test_clips=n, test_seed=seed, tvd_draws=draws)

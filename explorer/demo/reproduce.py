@@ -56,7 +56,8 @@ def make_folder(path: Path, what: str) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DataError(f"Cannot use {path} as the {what} folder ({error.strerror or error}); pick another path.") from None
+        reason = error.strerror or error
+        raise DataError(f"Cannot use {path} as the {what} folder ({reason}); pick another path.") from None
     return path
 
 
@@ -71,12 +72,13 @@ def evaluate_demo_model(model: AVModel, test: FeatureSplit, recipe: Recipe) -> d
     return json_ready(result)
 
 
-def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recipe: Recipe) -> dict:
+def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, encoder_path: Path, recipe: Recipe) -> dict:
+    """``encoder_path`` is stored as given (relative to where the command ran), which ``explorer evaluate`` opens."""
     card = {
         "dataset": "demo",
         "classes": list(CLASS_NAMES),
         "encoder": encoder.name,
-        "encoder_details": {**encoder.describe(), "weights": str(ENCODER_PATH)},
+        "encoder_details": {**encoder.describe(), "weights": str(encoder_path)},
         "metrics": metrics,
         "metrics_split": f"test: {recipe.test_clips} clips of demo seed {recipe.test_seed} (never used in training)",
         "training": training,
@@ -124,7 +126,8 @@ def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, pr
                 "val_metrics": trained.val_metrics, "wall_seconds": round(seconds, 1),
                 "encoder_training": {key: value for key, value in encoder_summary.items() if key != "history"},
             }
-            save_checkpoint(model, out / name, model_card(name, metrics, json_ready(training), encoder, recipe))
+            card = model_card(name, metrics, json_ready(training), encoder, out / ENCODER_PATH, recipe)
+            save_checkpoint(model, out / name, card)
             results[name], models[name] = metrics, model
             print(f"  {name}: top-1 {metrics['top1']:.1f}  mAP {metrics['map']:.1f}  F {metrics['f_score']:.1f}  "
                   f"({len(trained.history)} epochs, {seconds:.0f} s)", flush=True)

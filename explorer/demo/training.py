@@ -157,16 +157,18 @@ def train_encoder(recipe: Recipe, progress: bool = True) -> tuple[Encoder, dict]
         frame_segments = torch.from_numpy(rng.integers(segments, size=(len(visual_clips), recipe.encoder_frames)))
         audio_clips = torch.from_numpy(rng.choice(clips, min(recipe.audio_batch, clips), replace=False))
         frames = train_data.frames[visual_clips[:, None], frame_segments]
-        loss = (F.binary_cross_entropy_with_logits(heads.visual_logits(encoder, frames), train_data.labels[visual_clips])
-                + F.binary_cross_entropy_with_logits(heads.audio_logits(encoder, train_data.examples[audio_clips]),
-                                                     train_data.labels[audio_clips]))
+        visual_logits = heads.visual_logits(encoder, frames)
+        audio_logits = heads.audio_logits(encoder, train_data.examples[audio_clips])
+        loss = (F.binary_cross_entropy_with_logits(visual_logits, train_data.labels[visual_clips])
+                + F.binary_cross_entropy_with_logits(audio_logits, train_data.labels[audio_clips]))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         scheduler.step()
         losses.append(loss.item())
         if step % recipe.encoder_eval_every == 0 or step == recipe.encoder_steps:
-            history.append({"step": step, "train_loss": float(np.mean(losses)), **_encoder_val_map(encoder, heads, val_data)})
+            validation = _encoder_val_map(encoder, heads, val_data)
+            history.append({"step": step, "train_loss": float(np.mean(losses)), **validation})
             losses = []
             if progress:
                 tqdm.write("encoders " + ", ".join(f"{key} {value:.3f}" for key, value in history[-1].items()))

@@ -1,0 +1,54 @@
+"""``explorer report``: the demo report from the committed checkpoints on a few fresh clips, and its bad inputs."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from explorer.cli import main
+from explorer.models import ABLATION_MODELS, COMPARISON_MODELS
+
+CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints" / "demo"
+
+
+def test_report_on_a_few_fresh_clips(tmp_path):
+    out = tmp_path / "report"
+    assert main(["report", "--out", str(out), "--checkpoints", str(CHECKPOINTS), "--n", "4", "--seed", "9002",
+                 "--draws", "2"]) == 0
+    readme = (out / "README.md").read_text()
+    for section in ("Table 1", "Table 2", "Table 3", "Spatial pointing game", "Figure 3", "Figure 4", "STAN targets"):
+        assert section in readme
+    for name in set(ABLATION_MODELS + COMPARISON_MODELS):
+        assert f"| {name} |" in readme
+    for figure in ("figure3.png", "figure4.png"):
+        assert (out / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = json.loads((out / "report.json").read_text())
+    assert report["test_set"]["clips"] == 4
+    stan = report["metrics"]["stan"]
+    assert len(stan["tvd_relevant"]) == len(stan["sigma2"]) == 11
+    assert stan["spatial_hit_rate"] is not None and report["metrics"]["stan_audio"]["spatial_hit_rate"] is None
+
+
+@pytest.mark.parametrize("case", ["missing folder", "no models", "no encoder", "out is a file", "bad n"])
+def test_report_bad_inputs_are_one_line_errors(case, tmp_path, capsys):
+    checkpoints, out = tmp_path / "checkpoints", tmp_path / "report"
+    if case == "no models":
+        checkpoints.mkdir()
+    if case == "no encoder":
+        checkpoints.mkdir()
+        for suffix in (".json", ".safetensors"):
+            shutil.copy(CHECKPOINTS / f"stan{suffix}", checkpoints / f"stan{suffix}")
+    if case == "out is a file":
+        shutil.copytree(CHECKPOINTS, checkpoints)
+        out.write_text("not a folder")
+    argv = ["report", "--out", str(out), "--checkpoints", str(checkpoints), "--n", "0" if case == "bad n" else "1"]
+    if case == "bad n":
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+    else:
+        assert main(argv) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("error: ") and "Traceback" not in error
