@@ -190,3 +190,22 @@ def test_unknown_model_name_lists_the_choices():
     with pytest.raises(ValueError, match="unknown model 'stn'") as error:
         create_model("stn", NUM_CLASSES, 8, 8)
     assert all(name in str(error.value) for name in MODELS)
+
+
+@pytest.mark.parametrize("name", ["stan", "stan_audio", "stan_visual", "abn", "av_abn", "relationship"])
+def test_perturbed_logits_equal_a_forward_per_sigma(name):
+    """A model's perturbed_logits (STAN overrides it with a factored computation) equals one forward per σ."""
+    torch.manual_seed(0)
+    model = create_model(name, 5, 12, 6, hidden=8).eval()
+    audio, visual = torch.randn(3, 4, 12), torch.randn(3, 4, 3, 2, 6).relu()
+    audio_noise, visual_noise = torch.randn_like(audio), torch.randn_like(visual)
+    sigmas = torch.tensor([0.0, 0.3, 1.0])
+    with torch.no_grad():
+        clean = model(audio, visual)
+        fast = model.perturbed_logits(audio, visual, clean, audio_noise, visual_noise, sigmas)
+        for level, sigma in enumerate(sigmas):
+            slow = model(audio + sigma * audio_noise, visual + sigma * visual_noise, attention=clean).logits
+            torch.testing.assert_close(fast[level], slow, rtol=1e-5, atol=1e-5)
+        only_visual = model.perturbed_logits(audio, visual, clean, None, visual_noise, sigmas[1:])
+        torch.testing.assert_close(only_visual[0], model(audio, visual + 0.3 * visual_noise, attention=clean).logits,
+                                   rtol=1e-5, atol=1e-5)

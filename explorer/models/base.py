@@ -85,6 +85,26 @@ class AVModel(nn.Module):
     def explain(self, audio: Tensor, visual: Tensor, attention: Explanation | None) -> Explanation:
         raise NotImplementedError
 
+    def perturbed_logits(
+        self,
+        audio: Tensor,
+        visual: Tensor,
+        attention: Explanation,
+        audio_noise: Tensor | None,
+        visual_noise: Tensor | None,
+        sigmas: Tensor,
+    ) -> Tensor:
+        """Logits (S×N×K) of ``audio + σ·audio_noise`` and ``visual + σ·visual_noise`` for each σ in ``sigmas``,
+        with ``attention`` held fixed: the inner step of the perturbation test. ``None`` noise leaves that input
+        alone. A model may override this with an equal but cheaper computation."""
+        def noisy(features: Tensor, noise: Tensor | None, sigma: Tensor) -> Tensor:
+            return features if noise is None else torch.add(features, noise, alpha=float(sigma))
+
+        return torch.stack([
+            self(noisy(audio, audio_noise, sigma), noisy(visual, visual_noise, sigma), attention=attention).logits
+            for sigma in sigmas
+        ])
+
     def loss_terms(self, result: Explanation, targets: Tensor) -> dict[str, Tensor]:
         """Multi-label BCE of the final classifier plus one term per auxiliary head."""
         targets = targets.to(result.logits.dtype)

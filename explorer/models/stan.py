@@ -2,10 +2,16 @@
 
 One module covers all three: ``stan`` composes audio and visual, ``stan_visual``
 drops the audio, ``stan_audio`` drops the visual (and with it space attention).
+
+The space-time feature x^st = [v̂_t ; tile(â_t)] (Eq. 1) is never materialised:
+every consumer of it is linear in its channels (the CAM head, the attention-
+weighted pooling of Eq. 6), so the tiled audio half is applied per segment and
+broadcast. The result is the same, at a fraction of the memory traffic.
 """
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from explorer.models.base import AVModel, Explanation, from_maps, mlp, to_maps, with_global_audio
@@ -47,21 +53,48 @@ class _STANBase(AVModel):
         self.time_gate = nn.Sequential(nn.Linear(k, d), nn.ReLU(inplace=True), nn.Linear(d, 1))  # MLP + sigmoid → A^t
         self.classifier = nn.Linear(space_channels if self.uses_visual else d, k)
 
-    def space_time_feature(self, audio: Tensor, visual: Tensor) -> Tensor:
-        """x^st (N×T×H×W×D'): the composed feature that attention reweights (Eq. 1)."""
-        parts = []
-        if self.uses_visual:
-            n, t = visual.shape[:2]
-            parts.append(from_maps(self.visual_space(to_maps(visual)), n, t))
-        if self.uses_audio:
-            audio_feature = self.audio_space(with_global_audio(audio))
-            if self.uses_visual:
-                h, w = visual.shape[2:4]
-                audio_feature = audio_feature[:, :, None, None, :].expand(-1, -1, h, w, -1)
-            parts.append(audio_feature)
-        return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
+    # -- the halves of x^st, before their ReLU (pre-activations are linear in the input features) -------------------
+    def _visual_pre(self, visual: Tensor, bias: bool = True) -> Tensor:
+        """N×T×H×W×D: F^st_conv's 1×1 conv, applied channels-last."""
+        conv = self.visual_space[0]
+        return F.linear(visual, conv.weight.flatten(1), conv.bias if bias else None)
 
-    def time_feature(self, audio: Tensor, visual: Tensor) -> Tensor:
+    def _audio_pre(self, audio: Tensor, bias: bool = True) -> Tensor:
+        """N×T×D: the first layer of F^st_MLP([a_t, ā])."""
+        first = self.audio_space[0]
+        return F.linear(with_global_audio(audio), first.weight, first.bias if bias else None)
+
+    def _audio_post(self, audio_pre: Tensor) -> Tensor:
+        """â_t (N×T×D) from its first layer's pre-activation."""
+        return self.audio_space[2](F.relu(audio_pre))
+
+    def _weights(self, space_attention: Tensor | None, time_attention: Tensor) -> Tensor:
+        """A^st = A^s ⊗ A^t (Eq. 5), N×T×H×W; A^t alone without vision."""
+        if space_attention is None:
+            return time_attention
+        return space_attention * time_attention[:, :, None, None]
+
+    def _classify(self, visual_map: Tensor | None, audio_vectors: Tensor | None, weights: Tensor) -> Tensor:
+        """Logits of x^st ⊙ A^st average-pooled over space and time (Eq. 6 and §3.3)."""
+        positions = weights[0].numel()
+        pooled = []
+        if visual_map is not None:
+            pooled.append(torch.einsum("nthwd,nthw->nd", visual_map, weights) / positions)
+        if audio_vectors is not None:
+            segment_weights = weights.flatten(2).sum(-1) if weights.dim() > 2 else weights
+            pooled.append(torch.einsum("ntd,nt->nd", audio_vectors, segment_weights) / positions)
+        return self.classifier(torch.cat(pooled, dim=-1) if len(pooled) > 1 else pooled[0])
+
+    def _class_activation_maps(self, visual_map: Tensor, audio_vectors: Tensor | None) -> Tensor:
+        """F_CAM over x^st (N×T×H×W×K), with the tiled audio half added per segment."""
+        weight = self.cam_head.weight.flatten(1)
+        d = visual_map.shape[-1]
+        cam = F.linear(visual_map, weight[:, :d], self.cam_head.bias)
+        if audio_vectors is not None:
+            cam = cam + F.linear(audio_vectors, weight[:, d:])[:, :, None, None, :]
+        return cam
+
+    def _time_feature(self, audio: Tensor, visual: Tensor) -> Tensor:
         """x^t (N×T×D): audio and spatially pooled visual, composed by addition (Eq. 3)."""
         feature = 0
         if self.uses_audio:
@@ -71,30 +104,25 @@ class _STANBase(AVModel):
         return feature
 
     def explain(self, audio: Tensor, visual: Tensor, attention: Explanation | None) -> Explanation:
-        x_st = self.space_time_feature(audio, visual)
-        n, t = audio.shape[:2]
+        visual_map = F.relu(self._visual_pre(visual)) if self.uses_visual else None
+        audio_vectors = self._audio_post(self._audio_pre(audio)) if self.uses_audio else None
 
-        cav = self.cav_head(self.time_feature(audio, visual))  # N×T×K
+        if attention is not None:  # perturbation test: the clean clip's attention stays fixed, heads are not needed
+            space_attention = attention.space_attention if self.uses_visual else None
+            logits = self._classify(visual_map, audio_vectors, self._weights(space_attention, attention.time_attention))
+            return Explanation(logits, torch.sigmoid(logits), space_attention, attention.time_attention)
+
+        n, t = audio.shape[:2]
+        cav = self.cav_head(self._time_feature(audio, visual))  # N×T×K
         time_attention = torch.sigmoid(self.time_gate(cav)).squeeze(-1)  # N×T
         aux = {"cav": cav.mean(dim=1)}
-
         cam = space_attention = None
         if self.uses_visual:
-            cam_maps = self.cam_head(to_maps(x_st))  # (N·T)×K×H×W
-            space_attention = torch.sigmoid(self.space_gate(cam_maps)).squeeze(1).reshape(n, t, *cam_maps.shape[2:])
-            cam = from_maps(cam_maps, n, t)  # N×T×H×W×K
+            cam = self._class_activation_maps(visual_map, audio_vectors)  # N×T×H×W×K
+            gate = self.space_gate(to_maps(cam))  # (N·T)×1×H×W
+            space_attention = torch.sigmoid(from_maps(gate, n, t).squeeze(-1))
             aux = {"cam": cam.mean(dim=(1, 2, 3)), **aux}
-
-        if attention is not None:  # perturbation test: the clean clip's attention stays fixed
-            time_attention = attention.time_attention
-            space_attention = attention.space_attention if self.uses_visual else None
-
-        if self.uses_visual:
-            weights = space_attention * time_attention[:, :, None, None]  # A^st = A^s ⊗ A^t (Eq. 5)
-            pooled = (x_st * weights.unsqueeze(-1)).mean(dim=(1, 2, 3))  # Eq. 6, then space-time pooling
-        else:
-            pooled = (x_st * time_attention.unsqueeze(-1)).mean(dim=1)
-        logits = self.classifier(pooled)
+        logits = self._classify(visual_map, audio_vectors, self._weights(space_attention, time_attention))
         return Explanation(
             logits=logits,
             probs=torch.sigmoid(logits),
@@ -104,6 +132,40 @@ class _STANBase(AVModel):
             cav=cav,
             aux_logits=aux,
         )
+
+    def perturbed_logits(
+        self,
+        audio: Tensor,
+        visual: Tensor,
+        attention: Explanation,
+        audio_noise: Tensor | None,
+        visual_noise: Tensor | None,
+        sigmas: Tensor,
+    ) -> Tensor:
+        """Equal to the base version, cheaper: up to the first ReLU, x^st is linear in the inputs, so
+        W·(x + σ·η) = W·x + σ·(W·η) and one product with the noise serves every σ."""
+        self.check_inputs(audio, visual)
+        weights = self._weights(attention.space_attention if self.uses_visual else None, attention.time_attention)
+        visual_pre = self._visual_pre(visual) if self.uses_visual else None
+        audio_pre = self._audio_pre(audio) if self.uses_audio else None
+        visual_shift = None if visual_noise is None or visual_pre is None else self._visual_pre(visual_noise, bias=False)
+        audio_shift = None if audio_noise is None or audio_pre is None else self._audio_pre(audio_noise, bias=False)
+
+        def shifted(pre: Tensor | None, shift: Tensor | None, sigma: Tensor) -> Tensor | None:
+            if pre is None or shift is None:
+                return pre
+            return torch.add(pre, shift, alpha=float(sigma))
+
+        logits = []
+        for sigma in sigmas:
+            visual_pre_sigma = shifted(visual_pre, visual_shift, sigma)
+            audio_pre_sigma = shifted(audio_pre, audio_shift, sigma)
+            logits.append(self._classify(
+                None if visual_pre_sigma is None else F.relu(visual_pre_sigma),
+                None if audio_pre_sigma is None else self._audio_post(audio_pre_sigma),
+                weights,
+            ))
+        return torch.stack(logits)
 
 
 @register_model("stan")
