@@ -123,17 +123,14 @@ def _standard_noise(
     return [None if noise is None else noise.to(like.device) for noise, like in zip(noises, inputs)]
 
 
-def _perturbed_copies(
-    features: Tensor, mask: Tensor | None, noise: Tensor | None, sigmas: Tensor, copies: int
-) -> Tensor:
-    """Level × draw × clip copies of N×… ``features`` plus σ·η·mask, flattened along the batch.
+def _repeat(features: Tensor, count: int) -> Tensor:
+    """``count`` copies of N×… ``features`` along the batch, draw-major: copy c of clip i sits at c·N + i."""
+    return features.repeat(count, *[1] * (features.dim() - 1))
 
-    ``noise`` is draws×N×… (None: this input is not perturbed); ``copies`` = levels × draws.
-    """
-    if noise is None:
-        return features.repeat(copies, *[1] * (features.dim() - 1))
-    scale = sigmas.to(features.device).view(-1, *[1] * noise.dim())
-    return torch.addcmul(features, scale, noise.to(features.device) * mask).flatten(0, 2)  # one pass over the big tensor
+
+def _masked(noise: Tensor | None, mask: Tensor | None) -> Tensor | None:
+    """draws×N×… noise times the N×… mask, flattened draw-major like :func:`_repeat`; None: not perturbed."""
+    return None if noise is None else (noise * mask).flatten(0, 1)
 
 
 def perturbation_tvd(
@@ -148,10 +145,11 @@ def perturbation_tvd(
 ) -> np.ndarray:
     """Mean TVD over ``draws`` noises, per σ² level and clip (L×N numpy array).
 
-    Perturbed copies are forwarded in batches of about ``chunk_size`` clips (at
-    least one draw at every level). Small batches are the fastest on CPU: the work
-    is arithmetic, and a batch whose activations stay in cache runs ~2× faster per
-    clip than a big one. σ² = 0 is exactly 0 and costs no forward.
+    Draws go through ``model.perturbed_logits`` about ``chunk_size`` perturbed
+    clips at a time, every σ² level in one call (STAN shares its product with the
+    noise across the levels). Small batches are the fastest on CPU: a batch whose
+    activations stay in cache runs ~2× faster per clip than a big one. σ² = 0 is
+    exactly 0 and costs no forward.
     """
     audio, visual = _check_batch(batch)
     try:
@@ -173,21 +171,18 @@ def perturbation_tvd(
             return tvd.mean(dim=1).numpy()
         clean_distribution = distribution(clean.probs, normalize)
         sigmas = torch.tensor([math.sqrt(levels[index]) for index in noisy_levels], device=audio.device)
-        draws_per_chunk = max(1, chunk_size // (clip_count * len(noisy_levels)))
-        full_chunk_attention = _tile(clean, len(noisy_levels) * draws_per_chunk)
+        draws_per_chunk = max(1, chunk_size // clip_count)
         for first in range(0, draws, draws_per_chunk):
             count = min(draws_per_chunk, draws - first)
             audio_noise, visual_noise = _standard_noise(
                 [None if audio_mask is None else audio, None if visual_mask is None else visual], count, generator
             )
-            copies = len(noisy_levels) * count
-            perturbed = model(
-                _perturbed_copies(audio, audio_mask, audio_noise, sigmas, copies),
-                _perturbed_copies(visual, visual_mask, visual_noise, sigmas, copies),
-                attention=full_chunk_attention if count == draws_per_chunk else _tile(clean, copies),
+            logits = model.perturbed_logits(  # levels × (draw, clip) × K
+                _repeat(audio, count), _repeat(visual, count), _tile(clean, count),
+                _masked(audio_noise, audio_mask), _masked(visual_noise, visual_mask), sigmas,
             )
-            changed = distribution(perturbed.probs, normalize).view(len(noisy_levels), count, clip_count, -1)
-            tvd[noisy_levels, first : first + count] = total_variation(changed, clean_distribution).cpu().cpu()
+            changed = distribution(torch.sigmoid(logits), normalize).view(len(noisy_levels), count, clip_count, -1)
+            tvd[noisy_levels, first : first + count] = total_variation(changed, clean_distribution).cpu()
     return tvd.mean(dim=1).numpy()
 
 

@@ -76,14 +76,16 @@ class _STANBase(AVModel):
 
     def _classify(self, visual_map: Tensor | None, audio_vectors: Tensor | None, weights: Tensor) -> Tensor:
         """Logits of x^st ⊙ A^st average-pooled over space and time (Eq. 6 and §3.3)."""
+        return self.classifier(self._pool(_weighted_sum(visual_map, weights), audio_vectors, weights))
+
+    def _pool(self, visual_sum: Tensor | None, audio_vectors: Tensor | None, weights: Tensor) -> Tensor:
+        """[Σ A·v̂ ; Σ A·tile(â)] / (T·H·W): the pooled x^st ⊙ A^st from the visual half's weighted sum."""
         positions = weights[0].numel()
-        pooled = []
-        if visual_map is not None:
-            pooled.append(torch.einsum("nthwd,nthw->nd", visual_map, weights) / positions)
+        pooled = [] if visual_sum is None else [visual_sum / positions]
         if audio_vectors is not None:
             segment_weights = weights.flatten(2).sum(-1) if weights.dim() > 2 else weights
-            pooled.append(torch.einsum("ntd,nt->nd", audio_vectors, segment_weights) / positions)
-        return self.classifier(torch.cat(pooled, dim=-1) if len(pooled) > 1 else pooled[0])
+            pooled.append(_weighted_sum(audio_vectors, segment_weights) / positions)
+        return torch.cat(pooled, dim=-1) if len(pooled) > 1 else pooled[0]
 
     def _class_activation_maps(self, visual_map: Tensor, audio_vectors: Tensor | None) -> Tensor:
         """F_CAM over x^st (N×T×H×W×K), with the tiled audio half added per segment."""
@@ -142,30 +144,50 @@ class _STANBase(AVModel):
         visual_noise: Tensor | None,
         sigmas: Tensor,
     ) -> Tensor:
-        """Equal to the base version, cheaper: up to the first ReLU, x^st is linear in the inputs, so
-        W·(x + σ·η) = W·x + σ·(W·η) and one product with the noise serves every σ."""
+        """Equal to the base version, cheaper. Up to the first ReLU, x^st is linear in the inputs, so
+        W·(x + σ·η) = W·x + σ·(W·η): one product with the noise serves every σ. And locations the noise never
+        touches keep their clean value, so their share of the pooled feature is computed once."""
         self.check_inputs(audio, visual)
         weights = self._weights(attention.space_attention if self.uses_visual else None, attention.time_attention)
-        visual_pre = self._visual_pre(visual) if self.uses_visual else None
         audio_pre = self._audio_pre(audio) if self.uses_audio else None
-        visual_shift = None if visual_noise is None or visual_pre is None else self._visual_pre(visual_noise, bias=False)
         audio_shift = None if audio_noise is None or audio_pre is None else self._audio_pre(audio_noise, bias=False)
-
-        def shifted(pre: Tensor | None, shift: Tensor | None, sigma: Tensor) -> Tensor | None:
-            if pre is None or shift is None:
-                return pre
-            return torch.add(pre, shift, alpha=float(sigma))
-
+        visual_sums = self._perturbed_visual_sums(visual, visual_noise, weights, sigmas) if self.uses_visual else None
         logits = []
-        for sigma in sigmas:
-            visual_pre_sigma = shifted(visual_pre, visual_shift, sigma)
-            audio_pre_sigma = shifted(audio_pre, audio_shift, sigma)
-            logits.append(self._classify(
-                None if visual_pre_sigma is None else F.relu(visual_pre_sigma),
-                None if audio_pre_sigma is None else self._audio_post(audio_pre_sigma),
-                weights,
-            ))
+        for level, sigma in enumerate(sigmas):
+            audio_vectors = None
+            if audio_pre is not None:
+                shifted = audio_pre if audio_shift is None else torch.add(audio_pre, audio_shift, alpha=float(sigma))
+                audio_vectors = self._audio_post(shifted)
+            visual_sum = None if visual_sums is None else visual_sums[level]
+            logits.append(self.classifier(self._pool(visual_sum, audio_vectors, weights)))
         return torch.stack(logits)
+
+    def _perturbed_visual_sums(
+        self, visual: Tensor, visual_noise: Tensor | None, weights: Tensor, sigmas: Tensor
+    ) -> list[Tensor]:
+        """Σ_p A_p·ReLU(W·(v_p + σ·η_p) + b) per σ (each N×D), computing only the locations some noise touches."""
+        pre = self._visual_pre(visual).flatten(1, -2)  # N×P×D
+        flat_weights = weights.flatten(1)  # N×P
+        if visual_noise is None:
+            return [_weighted_sum(F.relu(pre), flat_weights)] * len(sigmas)
+        noise = visual_noise.flatten(1, -2)  # N×P×Dv
+        touched = noise.ne(0).any(dim=-1).any(dim=0)  # P: exact for every clip, untouched ones just add 0·W·η
+        untouched_sum = _weighted_sum(F.relu(pre[:, ~touched]), flat_weights[:, ~touched])
+        pre, flat_weights = pre[:, touched], flat_weights[:, touched]
+        shift = F.linear(noise[:, touched], self.visual_space[0].weight.flatten(1))
+        sums = []
+        for sigma in sigmas:
+            shifted = torch.add(pre, shift, alpha=float(sigma)).relu_()
+            sums.append(untouched_sum + _weighted_sum(shifted, flat_weights))
+        return sums
+
+
+def _weighted_sum(features: Tensor | None, weights: Tensor) -> Tensor | None:
+    """Σ over every axis between the batch and the channels of ``weights ⊙ features``: N×…×D, N×… → N×D."""
+    if features is None:
+        return None
+    flat = features.reshape(features.shape[0], -1, features.shape[-1])
+    return torch.bmm(weights.reshape(weights.shape[0], 1, -1), flat).squeeze(1)
 
 
 @register_model("stan")
