@@ -125,18 +125,30 @@ def evaluate_model(
 
 # -- clips instead of stored features ------------------------------------------------------------------------------
 def checkpoint_encoder(model: AVModel):
-    """The encoder named in the model card, checked to give the feature sizes the model was trained on."""
+    """The encoder named in the model card, checked to give the feature sizes the model was trained on.
+
+    The card's ``encoder`` is ``{"name": ..., "weights": ...}`` (older cards: a name, with ``encoder_details``
+    beside it). Relative weights paths are relative to the checkpoint's folder, so a checkpoint folder can move.
+    """
     from explorer.encoders import check_compatible, create_encoder
 
     card = getattr(model, "card", None) or {}
     spec = card.get("encoder")
-    if isinstance(spec, str):  # cards that name the encoder and keep its description beside it
+    if isinstance(spec, str):
         spec = {**(card.get("encoder_details") or {}), "name": spec}
     if not isinstance(spec, dict) or not spec.get("name"):
         raise CheckpointError("the checkpoint's card does not name the encoder of its features, so clips cannot be encoded for it.")
-    encoder = create_encoder(spec["name"], weights=spec.get("weights"))
+    encoder = create_encoder(spec["name"], weights=_weights_path(spec.get("weights"), model))
     check_compatible(encoder, model)
     return encoder
+
+
+def _weights_path(weights: str | None, model: AVModel) -> str | None:
+    """An encoder weights path from a card, resolved against the checkpoint's folder when relative."""
+    if not weights or weights == "random" or Path(weights).is_absolute():
+        return weights
+    folder = getattr(model, "checkpoint_path", None)
+    return str(Path(folder).parent / weights) if folder is not None else weights
 
 
 def encode_clip(encoder, path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:

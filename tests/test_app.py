@@ -38,8 +38,8 @@ def build_world(root: Path) -> dict[str, Path]:
     torch.manual_seed(0)
     for name in ("stan", "stan_audio"):
         model = create_model(name, len(classes), encoder.audio_dim, encoder.visual_dim)
-        card = {"classes": classes, "dataset": "demo", "encoder": "compact", "metrics": {"mAP": 0.0},
-                "training_command": "random init for tests"}
+        card = {"classes": classes, "dataset": "demo", "encoder": {"name": "compact", "weights": "encoders/compact"},
+                "metrics": {"mAP": 0.0}, "training_command": "random init for tests"}
         save_checkpoint(model, root / "checkpoints" / "demo" / name, card)
     return {"EXPLORER_CHECKPOINTS_DIR": root / "checkpoints", "EXPLORER_DEMO_SAMPLES": demo}
 

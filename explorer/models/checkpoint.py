@@ -120,7 +120,8 @@ def _check_state(state: dict[str, torch.Tensor], model: AVModel, weights_path: P
 
 
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> AVModel:
-    """Rebuild a saved model in eval mode, with its model card as ``model.card``."""
+    """Rebuild a saved model in eval mode, with its model card as ``model.card`` and its own path (no suffix)
+    as ``model.checkpoint_path``: paths inside the card are relative to that checkpoint's folder."""
     base = checkpoint_base(path)
     json_path, weights_path = _sibling(base, ".json"), _sibling(base, ".safetensors")
     for needed in (json_path, weights_path):
@@ -137,6 +138,7 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     _check_state(state, model, weights_path)
     model.load_state_dict(state)
     model.card = description.get("card") or {}
+    model.checkpoint_path = base
     return model.to(device).eval()
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 import torch
 
 from explorer.data import load_dataset as load_annotations, load_demo_dataset
-from explorer.encoders import create_encoder
+from explorer.evaluation import checkpoint_encoder
 from explorer.errors import ExplorerError
 from explorer.explain.overlay import COLORMAPS
 from explorer.explain.perturbation import perturbation_test
@@ -49,8 +49,9 @@ def load_model(path: str) -> AVModel:
 
 
 @st.cache_resource(show_spinner="Loading the encoders…", max_entries=4)
-def load_encoder(name: str, weights: str | None):
-    return create_encoder(name, weights)
+def load_encoder(model_path: str):
+    """The encoder the model's card names, with its weights (shared by every session, like the model)."""
+    return checkpoint_encoder(load_model(model_path))
 
 
 @st.cache_data(show_spinner="Decoding the clip…", max_entries=32)
@@ -80,7 +81,7 @@ def clip_key(clip) -> str:
 @st.cache_data(show_spinner="Encoding…", max_entries=64)
 def encode_clip(model_path: str, key: str, _clip) -> tuple[np.ndarray, np.ndarray]:
     """The clip's features from the encoder the model was trained on; ``key`` (:func:`clip_key`) stands in for the clip."""
-    encoder = load_encoder(*encoder_spec(load_model(model_path)))
+    encoder = load_encoder(model_path)
     audio, visual = encoder.encode(_clip)
     return np.asarray(audio, dtype=np.float32), np.asarray(visual, dtype=np.float32)
 
@@ -100,13 +101,6 @@ def perturbation_curve(model_path: str, keys: tuple[str, ...], _clips: list, sig
     batch = tuple(torch.from_numpy(np.stack(part)) for part in zip(*features))
     generator = torch.Generator().manual_seed(0)
     return perturbation_test(load_model(model_path), batch, list(sigma2_levels), draws, relevant, generator)
-
-
-def encoder_spec(model: AVModel) -> tuple[str, str | None]:
-    """The encoder a checkpoint was trained on, and its weights if they are stored under checkpoints/."""
-    name = str(model.card.get("encoder", "compact"))
-    weights = checkpoints_dir() / "demo" / "encoders" / name
-    return name, str(weights) if weights.with_name(f"{name}.json").is_file() else None
 
 
 @st.cache_resource(show_spinner="Reading the annotations…", max_entries=4)
