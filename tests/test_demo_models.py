@@ -125,5 +125,5 @@ def test_quick_reproduce_end_to_end(tmp_path):
     assert load_encoder(out / ENCODER_PATH, "compact").visual_dim > 0
     assert len(list((samples / "clips").glob("*.mp4"))) == 2
     assert {"README.md", "report.json", "figure3.png", "figure4.png"} <= {p.name for p in report.iterdir()}
-    assert set(json.loads((out / "reproduce.json").read_text())["stage_seconds"]) == {
+    assert set(json.loads((report / "reproduce.json").read_text())["stage_seconds"]) == {
         "encoders", "features", "models", "samples", "report"}

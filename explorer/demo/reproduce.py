@@ -138,5 +138,5 @@ def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, pr
 
         write_report(models, test_split, results, report_out, recipe, source=f"seed {recipe.test_seed}")
     summary = {"stage_seconds": timer.seconds, "encoder": encoder_summary, "metrics": results}
-    (out / "reproduce.json").write_text(json.dumps(json_ready(summary), indent=1) + "\n", encoding="utf-8")
+    (report_out / "reproduce.json").write_text(json.dumps(json_ready(summary), indent=1) + "\n", encoding="utf-8")
     return summary
