@@ -45,15 +45,16 @@ class Recipe:
     test_seed: int = 3
     sample_seed: int = 4
     samples: int = 12
-    encoder_steps: int = 700
+    encoder_steps: int = 1400
     visual_batch: int = 32  # clips per step for the visual CNN
     audio_batch: int = 4  # clips per step for the audio CNN (all their segments)
     encoder_frames: int = 1  # frames per clip in a visual step (the visual loss averages them)
-    encoder_eval_every: int = 175
+    encoder_eval_every: int = 350
     encoder_lr: float = 2e-3
     epochs: int = 60
     patience: int = 10
     lr: float = 1e-3
+    weight_decay: float = 1e-3  # keeps STAN's attention gates a little further from saturation (see reports/demo)
     batch_size: int = 32
     schedule: str = "cosine"
     hidden: int = 64
@@ -246,7 +247,7 @@ def train_model(name: str, train_split: FeatureSplit, val_split: FeatureSplit, r
     torch.manual_seed(recipe.seed)
     model = create_model(name, len(CLASS_NAMES), train_split.audio.shape[-1], train_split.visual.shape[-1],
                          **model_config(name, recipe))
-    result = train(model, train_split.dataset(), val_split.dataset(), epochs=recipe.epochs, lr=recipe.lr,
+    result = train(model, train_split.dataset(), val_split.dataset(), epochs=recipe.epochs, lr=recipe.lr, weight_decay=recipe.weight_decay,
                    batch_size=recipe.batch_size, seed=recipe.seed, patience=recipe.patience,
                    schedule=recipe.schedule, progress=progress)
     return model.eval(), result, time.perf_counter() - started
