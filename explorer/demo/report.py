@@ -19,9 +19,11 @@ from explorer.errors import CheckpointError, DataError
 from explorer.evaluation import json_ready
 from explorer.explain import overlay_on_image, upsample_space
 from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, load_checkpoint
+from explorer.training import predict
 
 POINTING_MODELS = ("stan_audio", "stan")  # Table 3
 PERTURBATION_MODELS = ("stan", "abn", "av_abn")  # Figure 3
+SATURATED_SHARE = 0.99  # attention rating this share of features relevant (≥ 0.5) is saturated
 
 
 def _cell(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
@@ -55,6 +57,36 @@ def targets_table(targets: dict) -> str:
     rows = [[name, spec["target"], _cell(spec["value"], 3), "met" if spec["met"] else "**missed**"]
             for name, spec in targets.items()]
     return _table(["STAN target", "bound", "measured", ""], rows)
+
+
+def attention_statistics(models: dict[str, AVModel], test: FeatureSplit) -> dict:
+    """Mean, spread and share ≥ 0.5 of each attention on the test clips: saturated attention explains nothing."""
+    statistics = {}
+    for name, model in models.items():
+        predictions = predict(model, test.dataset())
+        for kind in ("time_attention", "space_attention"):
+            values = getattr(predictions, kind)
+            if values is not None:
+                statistics[f"{name} {kind.replace('_', ' ')}"] = {
+                    "mean": values.mean().item(), "std": values.std().item(),
+                    "share_relevant": (values >= 0.5).float().mean().item()}
+    return statistics
+
+
+def statistics_table(statistics: dict) -> str:
+    rows = [[name, _cell(row["mean"], 3), _cell(row["std"], 3), _cell(row["share_relevant"], 1, 100.0)]
+            for name, row in statistics.items()]
+    return _table(["attention", "mean", "std", "share ≥ 0.5 (%)"], rows)
+
+
+def _saturation_note(statistics: dict) -> str:
+    """A caveat, when STAN rates nearly every feature relevant: then the irrelevant set is nearly empty and the TVD
+    ratio is large whatever the attention means."""
+    shares = [row["share_relevant"] for name, row in statistics.items() if name.startswith("stan ")]
+    if not shares or min(shares) < SATURATED_SHARE:
+        return ""
+    return (f"\n\nCaveat: STAN rates at least {100 * min(shares):.1f}% of its input features relevant (see the "
+            "attention statistics), so almost nothing is perturbed in the irrelevant test and the TVD ratio says little.")
 
 
 def figure3(results: dict, path: Path) -> None:
@@ -122,8 +154,9 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
     figure3(results, out / "figure3.png")
     if "stan" in models:
         figure4(models["stan"], test, out / "figure4.png")
+    statistics = attention_statistics(models, test)
     report = {"test_set": {"clips": len(test.labels), "source": source}, "recipe": recipe.describe(),
-              "stan_targets": targets, "metrics": results}
+              "stan_targets": targets, "attention_statistics": statistics, "metrics": results}
     (out / "report.json").write_text(json.dumps(json_ready(report), indent=1) + "\n", encoding="utf-8")
     sections = [
         "# STAN Explorer demo report",
@@ -138,9 +171,10 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
         f"## Figure 3: perturbation test ({recipe.tvd_draws} draws per level on the first "
         f"{min(recipe.tvd_clips, len(test.labels))} clips)\n\n![Figure 3](figure3.png)",
         "## Figure 4: STAN's space and time attention\n\n![Figure 4](figure4.png)",
+        "## Attention statistics on the test clips\n\n" + statistics_table(statistics),
     ]
     if targets:
-        sections.append("## STAN targets\n\n" + targets_table(targets))
+        sections.append("## STAN targets\n\n" + targets_table(targets) + _saturation_note(statistics))
     (out / "README.md").write_text("\n\n".join(sections) + "\n", encoding="utf-8")
     return report
 

@@ -247,7 +247,7 @@ def train_model(name: str, train_split: FeatureSplit, val_split: FeatureSplit, r
     torch.manual_seed(recipe.seed)
     model = create_model(name, len(CLASS_NAMES), train_split.audio.shape[-1], train_split.visual.shape[-1],
                          **model_config(name, recipe))
-    result = train(model, train_split.dataset(), val_split.dataset(), epochs=recipe.epochs, lr=recipe.lr, weight_decay=recipe.weight_decay,
-                   batch_size=recipe.batch_size, seed=recipe.seed, patience=recipe.patience,
-                   schedule=recipe.schedule, progress=progress)
+    result = train(model, train_split.dataset(), val_split.dataset(), epochs=recipe.epochs, lr=recipe.lr,
+                   weight_decay=recipe.weight_decay, batch_size=recipe.batch_size, seed=recipe.seed,
+                   patience=recipe.patience, schedule=recipe.schedule, progress=progress)
     return model.eval(), result, time.perf_counter() - started
