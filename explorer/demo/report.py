@@ -86,7 +86,8 @@ def _saturation_note(statistics: dict) -> str:
     if not shares or min(shares) < SATURATED_SHARE:
         return ""
     return (f"\n\nCaveat: STAN rates at least {100 * min(shares):.1f}% of its input features relevant (see the "
-            "attention statistics), so almost nothing is perturbed in the irrelevant test and the TVD ratio says little.")
+            "attention statistics), so almost nothing is perturbed in the irrelevant test "
+            "and the TVD ratio says little.")
 
 
 def figure3(results: dict, path: Path) -> None:
