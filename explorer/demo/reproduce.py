@@ -72,13 +72,13 @@ def evaluate_demo_model(model: AVModel, test: FeatureSplit, recipe: Recipe) -> d
     return json_ready(result)
 
 
-def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, encoder_path: Path, recipe: Recipe) -> dict:
-    """``encoder_path`` is stored as given (relative to where the command ran), which ``explorer evaluate`` opens."""
+def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recipe: Recipe) -> dict:
+    """The encoder's weights path is relative to the checkpoint's folder, as ``explorer evaluate`` and the app read it."""
     card = {
         "dataset": "demo",
         "classes": list(CLASS_NAMES),
         "encoder": encoder.name,
-        "encoder_details": {**encoder.describe(), "weights": str(encoder_path)},
+        "encoder_details": {**encoder.describe(), "weights": str(ENCODER_PATH)},
         "metrics": metrics,
         "metrics_split": f"test: {recipe.test_clips} clips of demo seed {recipe.test_seed} (never used in training)",
         "training": training,
@@ -126,7 +126,7 @@ def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, pr
                 "val_metrics": trained.val_metrics, "wall_seconds": round(seconds, 1),
                 "encoder_training": {key: value for key, value in encoder_summary.items() if key != "history"},
             }
-            card = model_card(name, metrics, json_ready(training), encoder, out / ENCODER_PATH, recipe)
+            card = model_card(name, metrics, json_ready(training), encoder, recipe)
             save_checkpoint(model, out / name, card)
             results[name], models[name] = metrics, model
             print(f"  {name}: top-1 {metrics['top1']:.1f}  mAP {metrics['map']:.1f}  F {metrics['f_score']:.1f}  "
