@@ -7,6 +7,20 @@ The space-time feature x^st = [v̂_t ; tile(â_t)] (Eq. 1) is never materialised
 every consumer of it is linear in its channels (the CAM head, the attention-
 weighted pooling of Eq. 6), so the tiled audio half is applied per segment and
 broadcast. The result is the same, at a fraction of the memory traffic.
+
+``pooling`` picks how A^st weights x^st before the classifier:
+
+- ``"mean"``: the paper's Eq. 6, Σ A^st·x^st / (T·H·W). The classification loss then rewards scaling every
+  position up, so on the demo both gates saturate at ~1 and say nothing (reports/demo).
+- ``"normalized"``: Σ A^st·x^st / Σ A^st, an attention-weighted average over T×H×W.
+- ``"factored"``: space normalised within each segment, time over segments:
+  Σ_t (A^t_t / Σ A^t) Σ_hw (A^s_thw / Σ_hw A^s_t) x^st_thw.
+
+Under either normalisation only relative attention reaches the logits, so any positive rescaling of a gate over the
+axes it is normalised on is the same model. The attention is reported in one canonical scale, divided by its maximum
+over those axes (time: per clip; space: per clip for "normalized", per segment for "factored"). That keeps it in
+(0, 1] with the peak at 1, so the 0.5 threshold of the perturbation test reads "at least half the peak weight", and
+it is exactly what the model pools with: holding it fixed reproduces the forward.
 """
 from __future__ import annotations
 
@@ -16,6 +30,8 @@ from torch import Tensor, nn
 
 from explorer.models.base import AVModel, Explanation, from_maps, mlp, to_maps, with_global_audio
 from explorer.models.registry import register_model
+
+POOLINGS = ("mean", "normalized", "factored")
 
 
 def _space_gate(num_classes: int, hidden: int, layers: int) -> nn.Module:
@@ -34,9 +50,14 @@ def _space_gate(num_classes: int, hidden: int, layers: int) -> nn.Module:
 
 class _STANBase(AVModel):
     def __init__(
-        self, num_classes: int, audio_dim: int, visual_dim: int, hidden: int = 128, space_gate_layers: int = 2, **config
+        self, num_classes: int, audio_dim: int, visual_dim: int, hidden: int = 128, space_gate_layers: int = 2,
+        pooling: str = "mean", **config
     ):
-        super().__init__(num_classes, audio_dim, visual_dim, hidden=hidden, space_gate_layers=space_gate_layers, **config)
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
+        super().__init__(num_classes, audio_dim, visual_dim, hidden=hidden, space_gate_layers=space_gate_layers,
+                         pooling=pooling, **config)
+        self.pooling = pooling
         k, d = num_classes, hidden
         space_channels = 0
         if self.uses_audio:
@@ -68,23 +89,38 @@ class _STANBase(AVModel):
         """â_t (N×T×D) from its first layer's pre-activation."""
         return self.audio_space[2](F.relu(audio_pre))
 
+    def _gate(self, logits: Tensor, dims: tuple[int, ...]) -> Tensor:
+        """Attention from gate logits: the sigmoid, or under normalised pooling its canonical scale (divided by its
+        maximum over ``dims``), computed in log space so that a gate far below its peak never divides 0 by 0."""
+        if self.pooling == "mean":
+            return torch.sigmoid(logits)
+        log_attention = F.logsigmoid(logits)
+        return torch.exp(log_attention - log_attention.amax(dim=dims, keepdim=True))
+
     def _weights(self, space_attention: Tensor | None, time_attention: Tensor) -> Tensor:
-        """A^st = A^s ⊗ A^t (Eq. 5), N×T×H×W; A^t alone without vision."""
-        if space_attention is None:
-            return time_attention
-        return space_attention * time_attention[:, :, None, None]
+        """Each position's weight in the pooled x^st (N×T×H×W; N×T without vision): A^st = A^s ⊗ A^t (Eq. 5)
+        divided as ``pooling`` says, so that the pooled feature is a plain weighted sum."""
+        if self.pooling == "factored":
+            time_attention = time_attention / time_attention.sum(dim=1, keepdim=True)
+            if space_attention is not None:
+                space_attention = space_attention / space_attention.sum(dim=(2, 3), keepdim=True)
+        weights = time_attention if space_attention is None else space_attention * time_attention[:, :, None, None]
+        if self.pooling == "mean":
+            return weights / weights[0].numel()
+        if self.pooling == "normalized":
+            return weights / weights.flatten(1).sum(dim=1).view(-1, *[1] * (weights.dim() - 1))
+        return weights
 
     def _classify(self, visual_map: Tensor | None, audio_vectors: Tensor | None, weights: Tensor) -> Tensor:
-        """Logits of x^st ⊙ A^st average-pooled over space and time (Eq. 6 and §3.3)."""
+        """Logits of the attention-pooled x^st (Eq. 6 and §3.3)."""
         return self.classifier(self._pool(_weighted_sum(visual_map, weights), audio_vectors, weights))
 
     def _pool(self, visual_sum: Tensor | None, audio_vectors: Tensor | None, weights: Tensor) -> Tensor:
-        """[Σ A·v̂ ; Σ A·tile(â)] / (T·H·W): the pooled x^st ⊙ A^st from the visual half's weighted sum."""
-        positions = weights[0].numel()
-        pooled = [] if visual_sum is None else [visual_sum / positions]
+        """[Σ w·v̂ ; Σ w·tile(â)]: the pooled x^st from the visual half's weighted sum."""
+        pooled = [] if visual_sum is None else [visual_sum]
         if audio_vectors is not None:
             segment_weights = weights.flatten(2).sum(-1) if weights.dim() > 2 else weights
-            pooled.append(_weighted_sum(audio_vectors, segment_weights) / positions)
+            pooled.append(_weighted_sum(audio_vectors, segment_weights))
         return torch.cat(pooled, dim=-1) if len(pooled) > 1 else pooled[0]
 
     def _class_activation_maps(self, visual_map: Tensor, audio_vectors: Tensor | None) -> Tensor:
@@ -116,13 +152,14 @@ class _STANBase(AVModel):
 
         n, t = audio.shape[:2]
         cav = self.cav_head(self._time_feature(audio, visual))  # N×T×K
-        time_attention = torch.sigmoid(self.time_gate(cav)).squeeze(-1)  # N×T
+        time_attention = self._gate(self.time_gate(cav).squeeze(-1), dims=(1,))  # N×T
         aux = {"cav": cav.mean(dim=1)}
         cam = space_attention = None
         if self.uses_visual:
             cam = self._class_activation_maps(visual_map, audio_vectors)  # N×T×H×W×K
             gate = self.space_gate(to_maps(cam))  # (N·T)×1×H×W
-            space_attention = torch.sigmoid(from_maps(gate, n, t).squeeze(-1))
+            space_dims = (2, 3) if self.pooling == "factored" else (1, 2, 3)
+            space_attention = self._gate(from_maps(gate, n, t).squeeze(-1), dims=space_dims)
             aux = {"cam": cam.mean(dim=(1, 2, 3)), **aux}
         logits = self._classify(visual_map, audio_vectors, self._weights(space_attention, time_attention))
         return Explanation(

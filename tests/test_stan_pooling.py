@@ -1,0 +1,127 @@
+"""STAN's ``pooling`` options: each equals Eq. 6 with its own normaliser computed by hand on a materialised x^st,
+its attention is in the documented canonical scale, and the perturbation test's fast path matches the forward."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from explorer.models import create_model, load_checkpoint, save_checkpoint
+from explorer.errors import CheckpointError
+from explorer.models.base import with_global_audio
+from explorer.models.stan import POOLINGS
+
+VARIANTS = [(name, pooling) for name in ("stan", "stan_visual", "stan_audio") for pooling in POOLINGS]
+
+
+def small_model(name: str, pooling: str):
+    torch.manual_seed(0)
+    return create_model(name, 4, 6, 5, hidden=8, pooling=pooling).eval()
+
+
+def small_inputs(seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(2, 4, 6, generator=generator), torch.randn(2, 4, 3, 2, 5, generator=generator).relu()
+
+
+def reference_logits(model, audio, visual, space, time):
+    """Eq. 6 literally: x^st tiled over H×W, multiplied by A^st, summed, divided by the pooling's normaliser."""
+    halves = []
+    if model.uses_visual:
+        halves.append(model.visual_space(visual.permute(0, 1, 4, 2, 3).flatten(0, 1)).unflatten(0, visual.shape[:2])
+                      .permute(0, 1, 3, 4, 2))
+    if model.uses_audio:
+        audio_vectors = model.audio_space(with_global_audio(audio))
+        halves.append(audio_vectors[:, :, None, None, :].expand(*visual.shape[:4], -1) if model.uses_visual
+                      else audio_vectors)
+    x_st = torch.cat(halves, dim=-1)
+    if model.pooling == "factored":
+        time = time / time.sum(1, keepdim=True)
+        space = None if space is None else space / space.sum((2, 3), keepdim=True)
+    weights = time if space is None else space * time[:, :, None, None]
+    summed = (weights[..., None] * x_st).flatten(1, -2).sum(1)
+    if model.pooling == "mean":
+        return model.classifier(summed / weights[0].numel())
+    if model.pooling == "normalized":
+        return model.classifier(summed / weights.flatten(1).sum(1, keepdim=True))
+    return model.classifier(summed)
+
+
+@pytest.mark.parametrize("name, pooling", VARIANTS)
+def test_logits_equal_eq6_with_the_pooling_normaliser(name, pooling):
+    model = small_model(name, pooling)
+    audio, visual = small_inputs()
+    with torch.no_grad():
+        result = model(audio, visual)
+        expected = reference_logits(model, audio, visual, result.space_attention, result.time_attention)
+    torch.testing.assert_close(result.logits, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, pooling", VARIANTS)
+def test_attention_scale(name, pooling):
+    """Mean pooling reports the sigmoid; normalised pooling its canonical scale, peak 1 per normalised group."""
+    model = small_model(name, pooling)
+    audio, visual = small_inputs()
+    with torch.no_grad():
+        result = model(audio, visual)
+        cav_gate = model.time_gate(result.cav).squeeze(-1)
+    time, space = result.time_attention, result.space_attention
+    assert ((time > 0) & (time <= 1)).all() and (space is None or ((space > 0) & (space <= 1)).all())
+    if pooling == "mean":
+        torch.testing.assert_close(time, torch.sigmoid(cav_gate))
+        return
+    torch.testing.assert_close(time.amax(1), torch.ones(2))
+    torch.testing.assert_close(time, torch.sigmoid(cav_gate) / torch.sigmoid(cav_gate).amax(1, keepdim=True))
+    if space is not None:
+        peaks = space.amax((2, 3)) if pooling == "factored" else space.amax((1, 2, 3))
+        torch.testing.assert_close(peaks, torch.ones_like(peaks))
+
+
+@pytest.mark.parametrize("pooling, scale", [("normalized", lambda shape: 0.3), ("factored", lambda shape: torch.rand(
+    shape[:2])[:, :, None, None] + 0.1)])
+def test_normalised_pooling_ignores_the_attention_scale(pooling, scale):
+    """Rescaling the attention over its normalised axes leaves the logits unchanged; with mean pooling it does not."""
+    audio, visual = small_inputs()
+    for variant in (pooling, "mean"):
+        model = small_model("stan", variant)
+        with torch.no_grad():
+            clean = model(audio, visual)
+            space = clean.space_attention * scale(clean.space_attention.shape)
+            rescaled = model(audio, visual, attention=type(clean)(clean.logits, clean.probs, space,
+                                                                  clean.time_attention * 0.5))
+        assert torch.allclose(rescaled.logits, clean.logits, atol=1e-5) == (variant != "mean")
+
+
+@pytest.mark.parametrize("name, pooling", VARIANTS)
+def test_perturbed_logits_equal_a_forward_per_sigma(name, pooling):
+    model = small_model(name, pooling)
+    audio, visual = small_inputs()
+    audio_noise, visual_noise = small_inputs(seed=1)
+    sigmas = torch.tensor([0.0, 0.5, 1.0])
+    with torch.no_grad():
+        clean = model(audio, visual)
+        fast = model.perturbed_logits(audio, visual, clean, audio_noise, visual_noise, sigmas)
+        for level, sigma in enumerate(sigmas):
+            slow = model(audio + sigma * audio_noise, visual + sigma * visual_noise, attention=clean).logits
+            torch.testing.assert_close(fast[level], slow, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(model(audio, visual, attention=clean).logits, clean.logits)
+
+
+def test_far_below_peak_attention_stays_finite():
+    """A gate logit of -200 underflows a float32 sigmoid; its canonical scale must still be a number."""
+    model = small_model("stan_audio", "normalized")
+    with torch.no_grad():
+        attention = model._gate(torch.tensor([[-200.0, -300.0, 0.0]]), dims=(1,))
+    assert torch.isfinite(attention).all() and attention[0, 2] == 1
+
+
+def test_unknown_pooling_is_named(tmp_path):
+    with pytest.raises(ValueError, match="pooling must be one of mean, normalized, factored, got 'max'"):
+        create_model("stan", 4, 6, 5, pooling="max")
+    model = small_model("stan", "factored")
+    save_checkpoint(model, tmp_path / "stan", {})
+    assert load_checkpoint(tmp_path / "stan").pooling == "factored"
+    description = (tmp_path / "stan.json").read_text().replace('"factored"', '"max"')
+    (tmp_path / "stan.json").write_text(description)
+    with pytest.raises(CheckpointError, match="cannot be built: pooling must be one of"):
+        load_checkpoint(tmp_path / "stan")
