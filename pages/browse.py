@@ -22,7 +22,8 @@ if not on_disk:
     st.info(f"Showing annotations only: no videos found; set the root in the sidebar or {variable} to explain clips.")
     with st.expander("Dataset statistics", expanded=True):
         stats = dataset.stats()
-        st.markdown(f"{stats['num_samples']} videos · {stats['num_classes']} classes · splits {stats['split_sizes']} · "
+        splits = ", ".join(f"{name} {size}" for name, size in stats["split_sizes"].items())
+        st.markdown(f"{stats['num_samples']} videos · {stats['num_classes']} classes · splits: {splits} · "
                     f"{stats['num_events']} annotated events")
         st.dataframe(stats["per_class"], hide_index=True, width="stretch")
 

@@ -6,7 +6,8 @@ from explorer.errors import ExplorerError
 from explorer.explain.pointing import pointing_game, spatial_pointing_details
 from explorer.models.checkpoint import list_checkpoints
 from explorer.ui import state
-from explorer.ui.figures import draw_peak, frame_strip, pointing_figure
+from explorer.ui.cards import friendly_name
+from explorer.ui.figures import draw_peak, frame_grid, pointing_figure
 from explorer.ui.samples import demo_event_masks
 
 st.title("Pointing game")
@@ -31,7 +32,7 @@ with clip_tab:
     clip = state.sample_clip(selection, sample.video_id)
     result = state.explain_clip(selection.model_path, state.clip_key(clip), clip)
     if result.time_attention is None:
-        st.info(f"{model.name} has no time attention, so it cannot play the temporal pointing game.")
+        st.info(f"{friendly_name(model.name)} has no time attention, so it cannot play the temporal pointing game.")
     else:
         human = sample.time_mask_any
         soft, binary = (pointing_game([result.time_attention], [human], binary=b) for b in (False, True))
@@ -39,6 +40,8 @@ with clip_tab:
         left.metric("MAE, soft attention", f"{soft:.3f}")
         right.metric("MAE, binary attention", f"{binary:.3f}")
         st.plotly_chart(pointing_figure(result.time_attention, human), width="stretch", key="pointing_chart")
+        st.caption("Green: the seconds a person marked as the event. Red: the time attention; blue: it thresholded at "
+                   "0.5. The MAE is the mean gap between a curve and the green mask.")
 
 with dataset_tab:
     st.caption("Every checkpoint with time attention, on every clip of this dataset with temporal boxes.")
@@ -55,8 +58,9 @@ with dataset_tab:
                     attention.append(state.explain_clip(path, state.clip_key(c), c).time_attention)
                 if attention[0] is not None:
                     masks = [s.time_mask_any for s in scored]
-                    rows += [{"model": f"{candidate.name} + {kind} attention", "checkpoint": path, "clips": len(scored),
-                              "MAE": pointing_game(attention, masks, binary=kind == "binary")} for kind in ("soft", "binary")]
+                    rows += [{"model": f"{state.checkpoint_name(path)} + {kind} attention", "clips": len(scored),
+                              "MAE": round(pointing_game(attention, masks, binary=kind == "binary"), 3)}
+                             for kind in ("soft", "binary")]
             progress.progress(done / len(checkpoints), text=f"{done} of {len(checkpoints)} checkpoints")
         st.dataframe(rows, hide_index=True, width="stretch")
 
@@ -71,5 +75,5 @@ with space_tab:
         drawn = [draw_peak(clip.middle_frame(t), result.space_attention[t], masks[t]) for t in range(clip.num_segments)
                  if masks[t].any()]
         if drawn:
-            st.image(frame_strip(drawn, height=160), width="stretch",
+            st.image(frame_grid(drawn), width="stretch",
                      caption="Green: the sounding object's true mask. Cross: where the space attention peaks.")

@@ -1,11 +1,11 @@
 """The app in a real browser: Debian's headless Chromium driven by playwright, against `streamlit run`.
 
-Visits every page, uploads a clip, checks that overlays and charts rendered with no error box,
-and saves screenshots to docs/screenshots/<page>.png.
+Runs on the shipped demo checkpoints and samples (EXPLORER_CHECKPOINTS_DIR / EXPLORER_DEMO_SAMPLES override them),
+visits every page, uploads a clip, checks that overlays and charts rendered with no error box, and saves screenshots
+to docs/screenshots/<page>.png.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app import PAGES, build_world
+from tests.test_app import PAGES, demo_samples
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]
@@ -51,16 +51,15 @@ def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 60) -> Non
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    env = {**os.environ, **{key: str(value) for key, value in build_world(tmp_path_factory.mktemp("world")).items()}}
+def app_url():
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "Home.py"), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, server)
-        yield url, env
+        yield url
     finally:
         server.terminate()
         try:
@@ -104,15 +103,15 @@ FIRST_PAINT = {"home": (True, True), "browse": (True, True), "upload": (False, F
 
 @pytest.mark.parametrize("name", ["home", *PAGES])
 def test_page_renders_without_errors(app_url, page, name):
-    url, _ = app_url
+    url = app_url
     page.goto(url if name == "home" else f"{url}/{name}")
     settle(page)
     check_and_shoot(page, name, *FIRST_PAINT[name])
 
 
 def test_upload_a_clip(app_url, page):
-    url, env = app_url
-    clip = next((Path(env["EXPLORER_DEMO_SAMPLES"]) / "clips").glob("*.mp4"))
+    url = app_url
+    clip = next((demo_samples() / "clips").glob("*.mp4"))
     page.goto(f"{url}/upload")
     settle(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
@@ -122,7 +121,7 @@ def test_upload_a_clip(app_url, page):
 
 
 def test_bad_upload_shows_one_error_box(app_url, page, tmp_path):
-    url, _ = app_url
+    url = app_url
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video" * 100)
     page.goto(f"{url}/upload")

@@ -49,7 +49,7 @@ def explain_features(model: AVModel, audio: Tensor, visual: Tensor) -> ClipResul
     )
 
 
-def _unit_range(values: np.ndarray) -> np.ndarray:
+def unit_range(values: np.ndarray) -> np.ndarray:
     """Rescale to [0, 1] so raw CAM / CAV scores share the attention's colour scale."""
     low, high = float(values.min()), float(values.max())
     return np.zeros_like(values) if high - low < 1e-12 else (values - low) / (high - low)
@@ -58,7 +58,7 @@ def _unit_range(values: np.ndarray) -> np.ndarray:
 def space_maps(result: ClipResult, class_index: int | None) -> np.ndarray | None:
     """T×H×W maps in [0, 1]: class-agnostic A^s·A^t, or the CAM of ``class_index``."""
     if class_index is not None:
-        return None if result.cam is None else _unit_range(result.cam[..., class_index])
+        return None if result.cam is None else unit_range(result.cam[..., class_index])
     if result.space_attention is None:
         return None
     if result.time_attention is None:
@@ -68,7 +68,7 @@ def space_maps(result: ClipResult, class_index: int | None) -> np.ndarray | None
 
 def class_activation_values(result: ClipResult, class_index: int) -> np.ndarray | None:
     """The CAV of one class over time (T), rescaled to [0, 1]."""
-    return None if result.cav is None else _unit_range(result.cav[:, class_index])
+    return None if result.cav is None else unit_range(result.cav[:, class_index])
 
 
 def predicted_classes(probs: np.ndarray) -> list[int]:

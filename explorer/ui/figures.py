@@ -51,6 +51,21 @@ def frame_strip(images: Sequence[np.ndarray], height: int = 120, gap: int = 4) -
     return np.concatenate(pieces, axis=1)
 
 
+def frame_grid(images: Sequence[np.ndarray], per_row: int = 5, height: int = 160, gap: int = 4) -> np.ndarray:
+    """Images in rows of ``per_row`` strips (a short last row is padded white), rows separated by white gaps."""
+    rows = [frame_strip(images[start:start + per_row], height, gap) for start in range(0, len(images), per_row)]
+    width = max(row.shape[1] for row in rows)
+    padded = [np.pad(row, ((0, 0), (0, width - row.shape[1]), (0, 0)), constant_values=255) for row in rows]
+    spacer = np.full((gap, width, 3), 255, dtype=np.uint8)
+    return np.concatenate([piece for row in padded for piece in (row, spacer)][:-1], axis=0)
+
+
+def colorbar(colormap: str, width: int = 256, height: int = 14) -> np.ndarray:
+    """The colormap from 0 (left) to 1 (right) as an RGB uint8 bar, as the overlays use it."""
+    ramp = np.tile(np.linspace(0, 255, width, dtype=np.uint8), (height, 1))
+    return cv2.cvtColor(cv2.applyColorMap(ramp, COLORMAPS[colormap]), cv2.COLOR_BGR2RGB)
+
+
 def png_bytes(image: np.ndarray) -> bytes:
     """An RGB uint8 image as PNG bytes."""
     ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))

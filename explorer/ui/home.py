@@ -4,9 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.errors import ExplorerError
-from explorer.ui import state
+from explorer.ui import state, views
 from explorer.ui.analysis import predicted_classes, space_maps
-from explorer.ui.figures import frame_strip, overlay_frames, time_figure
+from explorer.ui.cards import friendly_name
+from explorer.ui.figures import frame_grid, time_figure
 from explorer.ui.samples import annotation_boxes
 
 PAGE_LINKS = (
@@ -28,23 +29,24 @@ def render() -> None:
         "only with video-level labels."
     )
     selection = state.selection()
-    model_column, links_column = st.columns([3, 2])
-    with links_column:
+    example_column, links_column = st.columns([3, 2], gap="large")
+    with links_column:  # drawn first: the page is readable before the example is computed
         st.subheader("Pages")
         for page, title, blurb in PAGE_LINKS:
-            st.page_link(f"{state.PAGES_DIR / page}.py", label=title)
-            st.caption(blurb)
-    with model_column:
+            st.page_link(f"{state.PAGES_DIR / page}.py", label=f"**{title}**: {blurb}")
+        if selection.model is not None:
+            st.subheader("Model card")
+            state.model_card(selection.model)
+    with example_column:
         st.subheader("Where and when, on a demo clip")
         if selection.model is None:
             st.warning(selection.model_problem)
             return
-        st.caption(f"Model: `{selection.model_path}` ({selection.model.name}); its card is in the sidebar.")
         where_when_example(selection)
 
 
 def where_when_example(selection: state.Selection) -> None:
-    """The first demo sample explained by the loaded model: space view above, time view below."""
+    """The first demo sample explained by the chosen model: space view above, time view below."""
     try:
         dataset = state.load_dataset("demo")
     except ExplorerError as error:
@@ -55,18 +57,24 @@ def where_when_example(selection: state.Selection) -> None:
     if clip is None:
         st.info(f"The demo clip {sample.video_id} is missing from {state.demo_samples_dir() / 'clips'}.")
         return
-    result = state.explain_clip(selection.model_path, state.clip_key(clip), clip)
     classes = selection.classes
+    if len(classes) != len(dataset.classes):
+        st.info(f"{friendly_name(selection.model.name)} knows {len(classes)} classes, the demo samples have "
+                f"{len(dataset.classes)}; pick a demo checkpoint in the sidebar to see the example.")
+        return
+    result = state.explain_clip(selection.model_path, state.clip_key(clip), clip)
     top = predicted_classes(result.probs)[0]
-    st.markdown(f"Demo clip **{sample.video_id}** · predicted **{classes[top]}** ({result.probs[top]:.2f}) · "
-                f"true: {', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}")
+    st.markdown(f"{friendly_name(selection.model.name)} on demo clip **{sample.video_id}**: predicted "
+                f"**{classes[top]}** (probability {result.probs[top]:.2f}); annotated: "
+                f"{', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}.")
     maps = space_maps(result, None)
     if maps is not None:
-        frames = [clip.middle_frame(t) for t in range(clip.num_segments)]
-        strip = frame_strip(overlay_frames(frames, maps, st.session_state["colormap"], st.session_state["opacity"]))
-        st.image(strip, caption="Where: A^s·A^t over one frame per second", width="stretch")
+        st.image(frame_grid(views.attention_overlays(clip, maps)), width="stretch")
+        st.caption("**Where**: the middle frame of each second (0 s top left) with A^s·A^t, space attention times "
+                   f"time attention, blended on top; red is attended, blue ignored (range {maps.min():.2f} … "
+                   f"{maps.max():.2f}).")
     if result.time_attention is not None:
         figure = time_figure(clip.audio, clip.sample_rate, {"time attention A^t": result.time_attention},
                              annotation_boxes(sample, dataset.classes))
         st.plotly_chart(figure, width="stretch", key="home_time_chart")
-        st.caption("When: time attention over the waveform; shaded boxes are the annotated events.")
+        st.caption("**When**: time attention (red) over the waveform (grey); shaded boxes are the annotated events.")

@@ -24,6 +24,7 @@ from explorer.models.base import AVModel
 from explorer.models.checkpoint import list_checkpoints, load_checkpoint
 from explorer.media import load_clip
 from explorer.ui.analysis import ClipResult, explain_features
+from explorer.ui.cards import checkpoint_label, encoder_summary, friendly_name, metric_rows, pick_defaults, target_rows
 from explorer.ui.samples import CONTAINERS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -144,20 +145,21 @@ class Selection:
 
 
 def settings() -> dict:
-    """Colormap, opacity and target class, shared by every page of the session."""
-    st.session_state.setdefault("colormap", "jet")
-    st.session_state.setdefault("opacity", 0.5)
-    st.session_state.setdefault("target_class", None)
-    return {key: st.session_state[key] for key in ("colormap", "opacity", "target_class")}
+    """Display settings shared by every page of the session."""
+    defaults = {"colormap": "jet", "opacity": 0.5, "stretch_maps": False}
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+    return {key: st.session_state[key] for key in defaults}
 
 
 def _model_picker() -> tuple[AVModel | None, str | None, str | None]:
     found = [str(path) for path in list_checkpoints(checkpoints_dir())]
     options = [*found, CUSTOM_PATH]
-    default = next((i for i, path in enumerate(found) if Path(path).name == "stan"), 0)
+    preferred = pick_defaults(found, ["stan"])
+    default = found.index(preferred[0]) if preferred else 0
     choice = st.sidebar.selectbox(
-        "Model", options, index=default, key="model_choice",
-        format_func=lambda path: path if path == CUSTOM_PATH else os.path.relpath(path, checkpoints_dir().parent),
+        "Model", options, index=default, key="model_choice", format_func=checkpoint_name,
+        help="Every checkpoint under the checkpoints folder (EXPLORER_CHECKPOINTS_DIR), or a path you type.",
     )
     if choice == CUSTOM_PATH:
         choice = st.sidebar.text_input("Checkpoint path (without .json / .safetensors)", key="model_path_text").strip()
@@ -171,19 +173,28 @@ def _model_picker() -> tuple[AVModel | None, str | None, str | None]:
         return None, choice, str(error)
 
 
-def _model_card(model: AVModel) -> None:
+def checkpoint_name(path: str) -> str:
+    """How pickers show a checkpoint path."""
+    return path if path == CUSTOM_PATH else checkpoint_label(path, checkpoints_dir())
+
+
+def model_card(model: AVModel) -> None:
+    """Classes, metrics, encoder, demo targets and the retrain command of the model's card."""
     card = model.card
-    with st.sidebar.expander("Model card"):
-        st.markdown(f"**{model.name}** · {model.num_classes} classes · encoder `{card.get('encoder', 'unknown')}`")
-        if card.get("dataset"):
-            st.markdown(f"Trained on **{card['dataset']}**")
-        metrics = card.get("metrics") or {}
-        if metrics:
-            st.table({name: [value] for name, value in metrics.items()})
-        if card.get("classes"):
-            st.caption("Classes: " + ", ".join(card["classes"]))
-        if card.get("training_command"):
-            st.code(card["training_command"], language="bash")
+    st.markdown(f"**{friendly_name(model.name)}** · {model.num_classes} classes · trained on "
+                f"**{card.get('dataset', 'unknown data')}** · encoder {encoder_summary(card)}")
+    if rows := metric_rows(card):
+        st.caption(card.get("metrics_split", "Metrics"))
+        st.dataframe(rows, hide_index=True, width="stretch")
+    if rows := target_rows(card):
+        met = sum(row["met"] == "yes" for row in rows)
+        st.caption(f"Demo targets: {met} of {len(rows)} met")
+        st.dataframe(rows, hide_index=True, width="stretch")
+    if card.get("classes"):
+        st.caption("Classes: " + ", ".join(card["classes"]))
+    if card.get("training_command"):
+        st.caption("Retrain with")
+        st.code(card["training_command"], language="bash")
 
 
 def sidebar() -> Selection:
@@ -191,7 +202,8 @@ def sidebar() -> Selection:
     st.sidebar.header("Model")
     model, model_path, problem = _model_picker()
     if model is not None:
-        _model_card(model)
+        with st.sidebar.expander("Model card"):
+            model_card(model)
     st.sidebar.header("Data")
     label = st.sidebar.radio("Dataset", list(DATASETS), key="dataset_choice", horizontal=True)
     dataset = DATASETS[label]
@@ -204,8 +216,11 @@ def sidebar() -> Selection:
         root = Path(typed) if typed else None
     st.sidebar.header("Display")
     settings()
-    st.sidebar.selectbox("Colormap", list(COLORMAPS), key="colormap")
-    st.sidebar.slider("Overlay opacity", 0.0, 1.0, step=0.05, key="opacity")
+    st.sidebar.selectbox("Colormap", list(COLORMAPS), key="colormap",
+                         help="How attention values become colours; with jet, red is attended and blue ignored.")
+    st.sidebar.slider("Overlay opacity", 0.0, 1.0, step=0.05, key="opacity", help="0: the bare frame; 1: only the map.")
+    st.sidebar.toggle("Stretch maps to each clip's range", key="stretch_maps",
+                      help="Helps when the attention is nearly uniform; the caption still gives the raw range.")
     st.session_state["selection"] = Selection(model, model_path, problem, dataset, root)
     return st.session_state["selection"]
 
@@ -221,9 +236,3 @@ def require_model(selection: Selection) -> AVModel:
         st.warning(selection.model_problem)
         st.stop()
     return selection.model
-
-
-def target_class(classes: list[str]) -> int | None:
-    """The session's target class as an index into ``classes``; None means class-agnostic."""
-    name = st.session_state.get("target_class")
-    return classes.index(name) if name in classes else None

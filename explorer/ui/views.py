@@ -10,17 +10,23 @@ import streamlit as st
 from explorer.errors import ExplorerError
 from explorer.ui import state
 from explorer.ui.analysis import (
+    PREDICTION_THRESHOLD,
     ClipResult,
     class_activation_values,
     export_json,
     predicted_classes,
     prediction_rows,
     space_maps,
+    unit_range,
 )
+from explorer.ui.cards import friendly_name
 from explorer.ui.counterfactuals import COUNTERFACTUALS, counterfactual_clip
-from explorer.ui.figures import frame_strip, overlay_frames, overlay_video, png_bytes, time_figure
+from explorer.ui.figures import colorbar, frame_grid, overlay_frames, overlay_video, png_bytes, time_figure
 
-CLASS_AGNOSTIC = "A^s·A^t (class-agnostic)"
+SPACE_HELP = ("Each image is the middle frame of one second with a heat map blended on top (grad-cam convention: "
+              "the colour bar runs from 0, ignored, to 1, attended). A^s·A^t is the space attention A^s (where in the "
+              "frame) times the time attention A^t (how much that second counts); a class's CAM shows the evidence "
+              "for that class alone, rescaled to [0, 1].")
 
 
 def clip_warnings(clip) -> None:
@@ -32,62 +38,81 @@ def clip_warnings(clip) -> None:
 def predictions(result: ClipResult, classes: Sequence[str], labels: np.ndarray | None = None) -> None:
     st.dataframe(prediction_rows(result.probs, classes, labels), hide_index=True, width="stretch",
                  column_config={"probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0, format="%.2f")})
+    st.caption(f"The five most probable classes; a class counts as predicted at probability ≥ {PREDICTION_THRESHOLD}."
+               + (" Ticked “true label”: the annotation." if labels is not None else ""))
 
 
-def class_picker(result: ClipResult, classes: Sequence[str], labels: np.ndarray | None, key: str) -> int | None:
-    """Buttons of the predicted (and true) labels; picking one re-targets the per-class views."""
+def class_picker(result: ClipResult, classes: Sequence[str], labels: np.ndarray | None, key: str) -> tuple[int, bool]:
+    """The target class (default: the top prediction; click a label to re-target) and whether the space view
+    shows its CAM instead of the class-agnostic A^s·A^t."""
     shown = predicted_classes(result.probs)
     if labels is not None:
         shown += [int(i) for i in np.flatnonzero(labels) if int(i) not in shown]
-    options = [CLASS_AGNOSTIC, *[classes[i] for i in shown]]
-    current = st.session_state.get("target_class")
-    picked = st.segmented_control("Explain", options, default=current if current in options else CLASS_AGNOSTIC,
-                                  key=f"{key}_target", help="A^s·A^t is what the model attends to; a class shows its CAM / CAV.")
-    st.session_state["target_class"] = None if picked in (None, CLASS_AGNOSTIC) else picked
-    return state.target_class(list(classes))
+    names = [classes[i] for i in shown]
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    # the options are part of the key, so another clip starts again from its own top prediction
+    picked = left.segmented_control("Target class", names, default=names[0], key=f"{key}_target_{'|'.join(names)}",
+                                    help="Predicted and true labels; the time view draws this class's CAV.")
+    per_class = right.toggle("Per-class CAM", key=f"{key}_per_class",
+                             help="Off: the class-agnostic A^s·A^t. On: the CAM of the target class.")
+    return classes.index(picked or names[0]), per_class
 
 
-def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: int | None, key: str) -> np.ndarray | None:
-    """The frame strip with space attention (or one class's CAM) overlaid; returns the strip for export."""
+def attention_overlays(clip, maps: np.ndarray) -> list[np.ndarray]:
+    """The middle frame of each second with its map blended on, in the sidebar's colours."""
+    frames = [clip.middle_frame(t) for t in range(clip.num_segments)]
+    if st.session_state["stretch_maps"]:
+        maps = unit_range(maps)
+    return overlay_frames(frames, maps, st.session_state["colormap"], st.session_state["opacity"])
+
+
+def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: int | None, key: str,
+               model_name: str) -> np.ndarray | None:
+    """The frames with space attention (or one class's CAM) overlaid, and one second enlarged; returns the grid."""
     maps = space_maps(result, class_index)
     if maps is None:
-        st.caption("This model has no space attention, so there is no space view.")
+        st.info(f"{friendly_name(model_name)} has no space attention, so there is no space view.")
         return None
-    frames = [clip.middle_frame(t) for t in range(clip.num_segments)]
-    overlays = overlay_frames(frames, maps, st.session_state["colormap"], st.session_state["opacity"])
-    strip = frame_strip(overlays)
+    overlays = attention_overlays(clip, maps)
+    grid = frame_grid(overlays)
     what = "A^s·A^t" if class_index is None else f"CAM of “{classes[class_index]}”"
-    st.image(strip, caption=f"Space view: {what} over the middle frame of each second (0 … {clip.num_segments - 1} s)",
-             width="stretch")
-    second = st.slider("Second to enlarge", 0, clip.num_segments - 1, 0, key=f"{key}_second")
-    left, right = st.columns(2)
-    left.image(frames[second], caption=f"Frame at {second} s", width="stretch")
-    right.image(overlays[second], caption=f"{what} at {second} s", width="stretch")
-    return strip
+    st.markdown(f"**Where: {what}**, one frame per second (0 … {clip.num_segments - 1} s)")
+    st.image(grid, width="stretch")
+    stretched = " (colours stretched to this range)" if st.session_state["stretch_maps"] else ""
+    st.caption(f"{SPACE_HELP} On this clip the map ranges {maps.min():.2f} … {maps.max():.2f}{stretched}.")
+    frame_column, overlay_column, control_column = st.columns([2, 2, 1])
+    second = control_column.slider("Second to enlarge", 0, clip.num_segments - 1, 0, key=f"{key}_second")
+    control_column.image(colorbar(st.session_state["colormap"]), caption="0 ← colour scale → 1", width="stretch")
+    frame_column.image(clip.middle_frame(second), caption=f"Frame at {second} s", width="stretch")
+    overlay_column.image(overlays[second], caption=f"{what} at {second} s", width="stretch")
+    return grid
 
 
-def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int | None,
-              boxes: Sequence[tuple[str, float, float]], key: str) -> None:
+def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int,
+              boxes: Sequence[tuple[str, float, float]], key: str, model_name: str) -> None:
     """Waveform, time attention and the class's CAV over time, annotated events shaded behind."""
     if result.time_attention is None:
-        st.caption("This model has no time attention, so there is no time view.")
+        st.info(f"{friendly_name(model_name)} has no time attention, so there is no time view.")
         return
     curves = {"time attention A^t": result.time_attention}
-    if class_index is not None and result.cav is not None:
+    if result.cav is not None:
         curves[f"CAV of “{classes[class_index]}” (rescaled)"] = class_activation_values(result, class_index)
     second = st.session_state.get(f"{key}_second", 0)
+    st.markdown("**When: time attention over the sound track**")
     figure = time_figure(clip.audio, clip.sample_rate, curves, boxes, highlight=(second, second + 1))
     st.plotly_chart(figure, width="stretch", key=f"{key}_time_chart")
-    st.caption(f"Shaded: annotated events. Dotted box: second {second} (pick it with the slider above); listen to it below.")
+    st.caption("Grey: the waveform. Red: time attention A^t per second (1 = the second counts fully). Blue: the "
+               "class activation value (CAV) of the target class, rescaled to [0, 1]. Shaded boxes: the annotated "
+               f"events (human ground truth). Dotted box: second {second}, chosen with the slider above; hear it here:")
     st.audio(clip.segment_audio(second), sample_rate=clip.sample_rate)
 
 
 def explanation_views(clip, result: ClipResult, classes: Sequence[str], labels: np.ndarray | None,
                       boxes: Sequence[tuple[str, float, float]], key: str, source: str, model_name: str) -> None:
     """Predictions, the two views and the export buttons for one clip."""
-    class_index = class_picker(result, classes, labels, key)
-    strip = space_view(clip, result, classes, class_index, key)
-    time_view(clip, result, classes, class_index, boxes, key)
+    class_index, per_class = class_picker(result, classes, labels, key)
+    strip = space_view(clip, result, classes, class_index if per_class else None, key, model_name)
+    time_view(clip, result, classes, class_index, boxes, key, model_name)
     export(clip, result, classes, strip, key, source, model_name)
 
 
@@ -132,6 +157,4 @@ def counterfactual_panel(clip, result: ClipResult, model_path: str, classes: Seq
                         width="stretch", key=f"{key}_cf_chart")
     maps = space_maps(after, None)
     if maps is not None:
-        frames = [changed.middle_frame(t) for t in range(changed.num_segments)]
-        st.image(frame_strip(overlay_frames(frames, maps, st.session_state["colormap"], st.session_state["opacity"])),
-                 caption=f"A^s·A^t after: {kind.lower()}", width="stretch")
+        st.image(frame_grid(attention_overlays(changed, maps)), caption=f"A^s·A^t after: {kind.lower()}", width="stretch")

@@ -1,0 +1,91 @@
+"""Model names and model cards as people read them (no streamlit)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+FRIENDLY_NAMES = {
+    "stan": "STAN (audio-visual)",
+    "stan_audio": "STAN (audio only)",
+    "stan_visual": "STAN (visual only)",
+    "audio_baseline": "Audio baseline",
+    "visual_baseline": "Visual baseline",
+    "cam": "CAM",
+    "abn": "ABN",
+    "av_cam": "AV-CAM",
+    "av_abn": "AV-ABN",
+    "relationship": "Relationship network",
+    "average_ensemble": "Average ensemble",
+    "film": "FiLM",
+    "attention_fusion": "Attention fusion",
+}
+# The card's metric keys, in reading order, with their labels and units.
+METRIC_LABELS = {
+    "top1": "top-1 accuracy (%)",
+    "map": "mAP (%)",
+    "class_map": "class mAP (%)",
+    "f_score": "F-score (%)",
+    "pointing_mae_soft": "pointing MAE, soft (lower is better)",
+    "pointing_mae_binary": "pointing MAE, binary (lower is better)",
+    "spatial_hit_rate": "spatial pointing hit rate",
+    "tvd_ratio_at_sigma2_1": "TVD relevant / irrelevant at σ² = 1",
+}
+# Comparisons the app opens with: the paper's model against its closest rivals.
+COMPARISON_DEFAULTS = ("stan", "av_abn")
+PERTURBATION_DEFAULTS = ("stan", "abn", "av_abn")
+
+
+def friendly_name(model_name: str) -> str:
+    """``av_abn`` → ``AV-ABN``; unknown names are shown as they are."""
+    return FRIENDLY_NAMES.get(model_name, model_name)
+
+
+def checkpoint_label(path: str | os.PathLike, root: str | os.PathLike) -> str:
+    """A checkpoint as the pickers show it: its friendly name, plus its folder when that is not the demo one."""
+    path = Path(path)
+    name = friendly_name(path.name)
+    folder = os.path.relpath(path.parent, root)
+    return name if folder in ("demo", ".") else f"{name} · {folder}"
+
+
+def pick_defaults(paths: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The paths whose file name is in ``names``, in the order of ``names`` (first match of each)."""
+    chosen = []
+    for name in names:
+        match = next((path for path in paths if Path(path).name == name and path not in chosen), None)
+        if match is not None:
+            chosen.append(match)
+    return chosen
+
+
+def _number(value: float) -> str:
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}" if abs(value) < 1e4 else f"{value:.2e}"
+
+
+def metric_rows(card: dict) -> list[dict]:
+    """The card's headline metrics as a small table (labels, not raw keys)."""
+    metrics = card.get("metrics") or {}
+    return [{"metric": label, "value": _number(float(metrics[key]))}
+            for key, label in METRIC_LABELS.items() if isinstance(metrics.get(key), (int, float))]
+
+
+def target_rows(card: dict) -> list[dict]:
+    """Whether the demo targets are met, when the card records them."""
+    targets = card.get("targets") or {}
+    return [{"metric": METRIC_LABELS.get(key, key), "target": entry.get("target", ""),
+             "value": _number(float(entry["value"])), "met": "yes" if entry.get("met") else "no"}
+            for key, entry in targets.items() if isinstance(entry, dict) and "value" in entry]
+
+
+def encoder_summary(card: dict) -> str:
+    """One line on the encoder the model was trained on."""
+    details = card.get("encoder_details") or {}
+    encoder = card.get("encoder")
+    name = encoder.get("name") if isinstance(encoder, dict) else encoder or details.get("encoder") or "unknown"
+    parts = [f"`{name}`"]
+    if details.get("audio_dim") and details.get("visual_dim"):
+        parts.append(f"{details['audio_dim']}-d audio, {details['visual_dim']}-d visual features")
+    if details.get("grid"):
+        parts.append("{}×{} grid".format(*details["grid"]))
+    return ", ".join(parts)
