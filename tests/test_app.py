@@ -1,7 +1,7 @@
 """The Streamlit app: its pure helpers directly, and every page through AppTest.
 
-The app runs against a tiny world built in a temporary folder with the library itself: three rendered
-demo clips, a random-init STAN and STAN (audio) checkpoint, and random compact encoders.
+The app runs on the shipped demo checkpoints and samples; EXPLORER_CHECKPOINTS_DIR and EXPLORER_DEMO_SAMPLES
+point it (and these tests) at others.
 """
 from __future__ import annotations
 
@@ -11,16 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
+from explorer.data import load_demo_dataset
 from explorer.data.dataset import Sample
-from explorer.demo import build_corpus
-from explorer.encoders import create_encoder, save_encoder
 from explorer.errors import DataError
 from explorer.media import Clip, load_clip
-from explorer.models import create_model
-from explorer.models.checkpoint import save_checkpoint
-from explorer.ui import analysis, counterfactuals, figures, samples
+from explorer.ui import analysis, cards, counterfactuals, figures, samples
+from tests.media_factory import make_video
 
 streamlit_testing = pytest.importorskip("streamlit.testing.v1")
 REPO = Path(__file__).resolve().parents[1]
@@ -28,34 +25,22 @@ HOME = str(REPO / "explorer" / "Home.py")
 PAGES = ("browse", "upload", "perturbation", "pointing_game", "compare")
 
 
-def build_world(root: Path) -> dict[str, Path]:
-    """Demo clips, two random checkpoints and the encoder they name, all made by the library."""
-    demo = root / "samples"
-    build_corpus(demo, 3, seed=0, progress=False)
-    classes = json.loads((demo / "classes.json").read_text())
-    encoder = create_encoder("compact", "random")
-    save_encoder(encoder, root / "checkpoints" / "demo" / "encoders" / "compact")
-    torch.manual_seed(0)
-    for name in ("stan", "stan_audio"):
-        model = create_model(name, len(classes), encoder.audio_dim, encoder.visual_dim)
-        card = {"classes": classes, "dataset": "demo", "encoder": {"name": "compact", "weights": "encoders/compact"},
-                "metrics": {"mAP": 0.0}, "training_command": "random init for tests"}
-        save_checkpoint(model, root / "checkpoints" / "demo" / name, card)
-    return {"EXPLORER_CHECKPOINTS_DIR": root / "checkpoints", "EXPLORER_DEMO_SAMPLES": demo}
+def checkpoints_dir() -> Path:
+    return Path(os.environ.get("EXPLORER_CHECKPOINTS_DIR", REPO / "checkpoints"))
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    paths = build_world(tmp_path_factory.mktemp("world"))
-    saved = {key: os.environ.get(key) for key in paths}
-    os.environ.update({key: str(value) for key, value in paths.items()})
-    yield paths
-    for key, value in saved.items():
-        os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+def demo_samples() -> Path:
+    return Path(os.environ.get("EXPLORER_DEMO_SAMPLES", REPO / "assets" / "demo" / "samples"))
 
 
-def run_app(page: str | None = None):
-    app = streamlit_testing.AppTest.from_file(HOME, default_timeout=60).run()
+def demo_checkpoint(name: str) -> str:
+    return str(checkpoints_dir() / "demo" / name)
+
+
+def run_app(page: str | None = None, model: str | None = None):
+    app = streamlit_testing.AppTest.from_file(HOME, default_timeout=120).run()
+    if model is not None:
+        app.sidebar.selectbox(key="model_choice").set_value(demo_checkpoint(model)).run()
     if page is not None:
         app.switch_page(f"../pages/{page}.py").run()
     return app
@@ -64,6 +49,14 @@ def run_app(page: str | None = None):
 def assert_clean(app) -> None:
     assert not app.exception, [e.value for e in app.exception]
     assert not app.error, [e.value for e in app.error]
+
+
+def chart_text(app) -> str:
+    """The trace names and titles of every plotly chart on the page."""
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    names = [trace.get("name", "") for spec in specs for trace in spec["data"]]
+    titles = [spec["layout"].get("title", {}).get("text", "") for spec in specs]
+    return " | ".join(names + titles)
 
 
 # -- pure helpers ---------------------------------------------------------------------------------
@@ -185,73 +178,150 @@ def test_noise_illustrations_only_touch_the_chosen_part():
     assert not changed[:2].any() and changed[2:].any()
 
 
-# -- the app, page by page ------------------------------------------------------------------------
-def test_home_shows_model_card_links_and_a_where_when_figure(world):
+def test_cards_name_models_and_tabulate_the_card():
+    assert cards.friendly_name("av_abn") == "AV-ABN" and cards.friendly_name("mine") == "mine"
+    assert cards.checkpoint_label("/c/demo/stan", "/c") == "STAN (audio-visual)"
+    assert cards.checkpoint_label("/c/runs/abn", "/c") == "ABN · runs"
+    paths = ["/c/demo/abn", "/c/demo/av_abn", "/c/demo/stan", "/c/x/stan"]
+    assert cards.pick_defaults(paths, ("stan", "av_abn", "missing")) == ["/c/demo/stan", "/c/demo/av_abn"]
+    card = {"metrics": {"top1": 83.333, "map": 88.1, "model": "stan", "spatial_hit_rate": 0.268},
+            "targets": {"top1": {"target": ">= 90", "value": 83.3, "met": False}}}
+    assert cards.metric_rows(card) == [{"metric": "top-1 accuracy (%)", "value": "83.3"},
+                                       {"metric": "mAP (%)", "value": "88.1"},
+                                       {"metric": "spatial pointing hit rate", "value": "0.268"}]
+    assert cards.target_rows(card) == [{"metric": "top-1 accuracy (%)", "target": ">= 90", "value": "83.3", "met": "no"}]
+    assert cards.metric_rows({}) == [] and cards.target_rows({}) == []
+    assert cards.encoder_summary({"encoder": "compact", "encoder_details": {"grid": [7, 7]}}) == "`compact`, 7×7 grid"
+
+
+def test_frame_grid_and_colorbar():
+    images = [np.zeros((10, 20, 3), np.uint8)] * 7
+    grid = figures.frame_grid(images, per_row=5, height=10, gap=2)
+    assert grid.shape == (22, 5 * 20 + 4 * 2, 3) and (grid[12:, -20:] == 255).all()  # short last row padded white
+    bar = figures.colorbar("jet", width=64, height=4)
+    assert bar.shape == (4, 64, 3) and bar[0, 0, 2] > bar[0, 0, 0] and bar[0, -1, 0] > bar[0, -1, 2]  # blue → red
+
+
+# -- the app, page by page, on the demo checkpoints ------------------------------------------------
+def multi_label_class() -> str:
+    """A class whose first demo sample has several labels, so the target picker offers a choice."""
+    dataset = load_demo_dataset(demo_samples())
+    for k, name in enumerate(dataset.classes):
+        first = next((s for s in dataset.samples if s.labels[k]), None)
+        if first is not None and first.labels.sum() >= 2:
+            return name
+    pytest.skip("no demo sample has several labels")
+
+
+def test_home_shows_model_card_links_and_a_where_when_figure():
     app = run_app()
     assert_clean(app)
     assert app.title[0].value == "STAN Explorer"
-    assert app.sidebar.selectbox(key="model_choice").value.endswith("stan")
+    assert app.sidebar.selectbox(key="model_choice").value == demo_checkpoint("stan")
     assert app.sidebar.selectbox(key="colormap").value == "jet"
     assert len(app.get("plotly_chart")) == 1 and len(app.get("image")) == 1
+    card_text = " ".join(str(frame.value) for frame in app.dataframe)
+    assert "top-1 accuracy (%)" in card_text and "{" not in " ".join(m.value for m in app.markdown)
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs(world, page):
+def test_every_page_runs(page):
     app = run_app(page)
     assert_clean(app)
     assert app.title[0].value
 
 
-def test_browse_shows_views_and_retargets_class(world):
-    app = run_app("browse")
+@pytest.mark.parametrize("page", ["home", *PAGES])
+def test_every_page_with_a_model_without_attention_shows_notes(page):
+    app = run_app(None if page == "home" else page, model="audio_baseline")
     assert_clean(app)
-    assert app.get("plotly_chart") and app.get("image")
+    assert app.title[0].value
+
+
+def test_browse_shows_views_and_retargets_class():
+    app = run_app("browse")
+    app.multiselect(key="browse_classes").set_value([multi_label_class()]).run()
+    assert_clean(app)
+    assert app.get("plotly_chart") and app.get("image") and app.get("video")
     picker = app.get("button_group")[0]
+    assert picker.value == picker.options[0]  # the top prediction
     target = picker.options[1]
     picker.set_value(target).run()
     assert_clean(app)
-    assert app.session_state["target_class"] == target
-    assert any("CAM of" in str(img.proto) for img in app.get("image"))
-
-
-def test_switching_model_to_one_without_space_attention(world):
-    app = run_app("browse")
-    audio_only = str(world["EXPLORER_CHECKPOINTS_DIR"] / "demo" / "stan_audio")
-    app.sidebar.selectbox(key="model_choice").set_value(audio_only).run()
+    assert f"CAV of “{target}”" in chart_text(app)
+    app.toggle(key="browse_per_class").set_value(True).run()
     assert_clean(app)
-    assert any("no space attention" in c.value for c in app.caption)
+    assert any(f"CAM of “{target}”" in m.value for m in app.markdown)
 
 
-def test_missing_checkpoints_say_so_in_one_line(world, tmp_path, monkeypatch):
+@pytest.mark.parametrize("model, notes", [("av_abn", ()), ("audio_baseline", ("no space attention", "no time attention"))])
+def test_switching_model_on_browse(model, notes):
+    app = run_app("browse")
+    app.sidebar.selectbox(key="model_choice").set_value(demo_checkpoint(model)).run()
+    assert_clean(app)
+    infos = [i.value for i in app.info]
+    assert all(any(note in info for info in infos) for note in notes)
+    assert all("\n" not in info for info in infos)
+
+
+def test_settings_persist_across_pages():
+    app = run_app()
+    app.sidebar.selectbox(key="colormap").set_value("viridis").run()
+    app.sidebar.selectbox(key="model_choice").set_value(demo_checkpoint("av_abn")).run()
+    app.switch_page("../pages/compare.py").run()
+    assert app.sidebar.selectbox(key="colormap").value == "viridis"
+    assert app.sidebar.selectbox(key="model_choice").value == demo_checkpoint("av_abn")
+
+
+@pytest.mark.parametrize("dataset, variable", [("AVE", "EXPLORER_AVE_ROOT"), ("LLP", "EXPLORER_LLP_ROOT")])
+def test_annotations_browse_without_videos(dataset, variable, monkeypatch):
+    monkeypatch.delenv(variable, raising=False)
+    app = run_app("browse")
+    app.sidebar.radio(key="dataset_choice").set_value(dataset).run()
+    assert not app.exception
+    assert any(variable in i.value for i in app.info)
+    assert len(app.dataframe) >= 2  # statistics per class, and the samples table
+
+
+def test_missing_checkpoints_say_so_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("EXPLORER_CHECKPOINTS_DIR", str(tmp_path / "empty"))
     app = run_app()
     assert not app.exception
     assert any("No trained checkpoint found" in w.value for w in app.warning)
 
 
-def test_upload_of_a_good_clip(world):
+def upload(app, name: str, content: bytes, mime: str = "video/mp4"):
+    app.get("file_uploader")[0].set_value((name, content, mime)).run()
+    return app
+
+
+def test_upload_of_the_demo_clip_and_pyav_containers(tmp_path):
     app = run_app("upload")
     assert len(app.get("file_uploader")) == 1
-    clip = next((world["EXPLORER_DEMO_SAMPLES"] / "clips").glob("*.mp4"))
-    app.get("file_uploader")[0].set_value((clip.name, clip.read_bytes(), "video/mp4")).run()
-    assert_clean(app)
-    assert app.get("plotly_chart") and app.get("image")
+    clip = next((demo_samples() / "clips").glob("*.mp4"))
+    made = [make_video(tmp_path / "tone.webm", 2, size=(64, 48), codec="libvpx-vp9", audio_codec="libopus",
+                       audio_rate=48000, tone=(440.0, 0.0, 2.0)),
+            make_video(tmp_path / "silent.mkv", 2, size=(64, 48), codec="mpeg4")]
+    for path in (clip, *made):
+        upload(app, path.name, path.read_bytes())
+        assert_clean(app)
+        assert app.get("plotly_chart") and app.get("image"), path.name
+    assert any("no audio" in w.value.lower() for w in app.warning)  # the silent mkv has no audio track
 
 
 @pytest.mark.parametrize("name, content", [("broken.mp4", b"this is not a video" * 50), ("empty.webm", b""),
-                                           ("cut.mp4", None)])
-def test_upload_of_a_bad_file_is_one_clear_error(world, name, content):
-    if content is None:  # a real clip cut off in the middle of its header
-        content = next((world["EXPLORER_DEMO_SAMPLES"] / "clips").glob("*.mp4")).read_bytes()[:600]
-    app = run_app("upload")
-    app.get("file_uploader")[0].set_value((name, content, "video/mp4")).run()
+                                           ("cut.mp4", None), ("notes.mp4", "just some text\n".encode() * 20)])
+def test_upload_of_a_bad_file_is_one_clear_error(name, content):
+    if content is None:  # a real clip cut off in the middle
+        content = next((demo_samples() / "clips").glob("*.mp4")).read_bytes()[:600]
+    app = upload(run_app("upload"), name, content)
     assert not app.exception
     assert len(app.error) == 1
     message = app.error[0].value
     assert message.count("\n") == 0 and "Traceback" not in message and len(message) < 300
 
 
-def test_browse_exports_and_counterfactual(world):
+def test_browse_exports_and_counterfactual():
     app = run_app("browse")
     app.button(key="browse_mp4_prepare").click().run()
     assert_clean(app)
@@ -259,3 +329,34 @@ def test_browse_exports_and_counterfactual(world):
     app.radio(key="browse_cf_kind").set_value("Swap in other audio").run()
     assert_clean(app)
     assert any(m.label.startswith("P(") for m in app.metric)
+
+
+def test_compare_defaults_to_stan_against_av_abn():
+    app = run_app("compare")
+    assert_clean(app)
+    assert [app.selectbox(key=f"compare_model_{side}").value for side in (0, 1)] == [demo_checkpoint("stan"),
+                                                                                      demo_checkpoint("av_abn")]
+    assert sum(m.value.startswith("**Where:") for m in app.markdown) == 2  # both have space attention
+    assert app.get("plotly_chart") or any("no time attention" in i.value for i in app.info)
+
+
+def test_perturbation_subset_reproduces_figure_3_for_several_models():
+    app = run_app("perturbation")
+    assert app.multiselect(key="perturbation_models").value == [demo_checkpoint(n) for n in ("stan", "abn", "av_abn")]
+    app.slider(key="perturbation_draws").set_value(5)
+    app.slider(key="perturbation_steps").set_value(3)
+    app.slider(key="perturbation_subset").set_value(2).run()
+    app.button(key="perturbation_run").click().run()
+    assert_clean(app)
+    specs = chart_text(app)
+    assert "relevant features" in specs and "AV-ABN" in specs
+
+
+def test_pointing_game_table():
+    app = run_app("pointing_game")
+    assert_clean(app)
+    assert len(app.metric) >= 2
+    app.button(key="pointing_run").click().run()
+    assert_clean(app)
+    models = list(app.main.dataframe[-1].value["model"])
+    assert any(name.startswith("STAN (audio-visual)") for name in models)

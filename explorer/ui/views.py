@@ -103,8 +103,12 @@ def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int
     st.plotly_chart(figure, width="stretch", key=f"{key}_time_chart")
     st.caption("Grey: the waveform. Red: time attention A^t per second (1 = the second counts fully). Blue: the "
                "class activation value (CAV) of the target class, rescaled to [0, 1]. Shaded boxes: the annotated "
-               f"events (human ground truth). Dotted box: second {second}, chosen with the slider above; hear it here:")
-    st.audio(clip.segment_audio(second), sample_rate=clip.sample_rate)
+               f"events (human ground truth). Dotted box: second {second}, chosen with the slider above.")
+    segment = clip.segment_audio(second)
+    if np.abs(segment).max(initial=0.0) > 0:  # st.audio cannot normalise pure silence
+        st.audio(segment, sample_rate=clip.sample_rate)
+    else:
+        st.caption(f"Second {second} is silent.")
 
 
 def explanation_views(clip, result: ClipResult, classes: Sequence[str], labels: np.ndarray | None,
