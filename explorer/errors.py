@@ -26,3 +26,7 @@ class FeatureShapeError(ExplorerError, ValueError):
 
 class FeatureTypeError(ExplorerError, TypeError):
     """Features that are not tensors."""
+
+
+class InvalidInputError(ExplorerError, ValueError):
+    """Scores, attention maps or masks have the wrong type, shape or values."""

@@ -1,5 +1,5 @@
 """Explanation tests of the paper (§4.3) and the helpers that draw attention on media."""
-from explorer.explain.checks import InvalidInputError
+from explorer.errors import InvalidInputError
 from explorer.explain.overlay import COLORMAPS, overlay_on_image
 from explorer.explain.perturbation import perturbation_curves, perturbation_test, perturbation_tvd
 from explorer.explain.pointing import (

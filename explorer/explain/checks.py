@@ -6,11 +6,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from explorer.errors import ExplorerError
-
-
-class InvalidInputError(ExplorerError, ValueError):
-    """Scores, attention maps or masks have the wrong type, shape or values."""
+from explorer.errors import InvalidInputError
 
 
 def as_numpy(value: Any, name: str) -> np.ndarray:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from explorer.explain.checks import InvalidInputError, check_unit_range
+from explorer.errors import InvalidInputError
+from explorer.explain.checks import check_unit_range
 
 COLORMAPS: dict[str, int] = {
     "jet": cv2.COLORMAP_JET,

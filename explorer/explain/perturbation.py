@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from explorer.explain.checks import InvalidInputError
+from explorer.errors import InvalidInputError
 from explorer.models.base import AVModel, Explanation
 
 RELEVANCE_THRESHOLD = 0.5

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from explorer.explain.checks import InvalidInputError, as_numpy, check_binary, check_unit_range
+from explorer.errors import InvalidInputError
+from explorer.explain.checks import as_numpy, check_binary, check_unit_range
 from explorer.explain.upsample import upsample_space
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from explorer.explain.checks import InvalidInputError, as_numpy
+from explorer.errors import InvalidInputError
+from explorer.explain.checks import as_numpy
 
 
 def _check_count(value: Any, name: str) -> int:
