@@ -9,7 +9,7 @@ from explorer.ui.samples import annotation_boxes
 
 st.title("Compare two models")
 st.caption("The same clip through two checkpoints: their predictions, where they look and when. "
-           "Colours and the target class work as on Browse.")
+           + views.SPACE_HELP)
 selection = state.selection()
 checkpoints = [str(path) for path in list_checkpoints(state.checkpoints_dir())]
 if len(checkpoints) < 2:
@@ -47,5 +47,6 @@ for side, column in enumerate(st.columns(2, gap="large")):
         result = state.explain_clip(path, state.clip_key(clip), clip)
         views.predictions(result, dataset.classes, sample.labels)
         class_index, per_class = views.class_picker(result, dataset.classes, sample.labels, f"compare_{side}")
-        views.space_view(clip, result, dataset.classes, class_index if per_class else None, f"compare_{side}", model.name)
+        views.space_view(clip, result, dataset.classes, class_index if per_class else None, f"compare_{side}", model.name,
+                         explain=False)
         views.time_view(clip, result, dataset.classes, class_index, boxes, f"compare_{side}", model.name)

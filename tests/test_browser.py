@@ -24,6 +24,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / "docs" / "screenshots"
 ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 RENDER_TIMEOUT_MS = 30_000
+VIEWPORT = {"width": 1400, "height": 1000}
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 if not CHROMIUM.is_file():
@@ -72,7 +73,7 @@ def app_url():
 def page(app_url):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser.new_page(viewport={"width": 1400, "height": 2000})
+        yield browser.new_page(viewport=VIEWPORT)
         browser.close()
 
 
@@ -93,6 +94,9 @@ def check_and_shoot(page, name: str, needs_overlay: bool, needs_chart: bool) -> 
     errors = page.locator(ERROR_BOXES)
     assert errors.count() == 0, errors.first.inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # the app scrolls inside its main section, so grow the window to show the whole page
+    height = page.evaluate('document.querySelector(\'[data-testid="stMain"]\').scrollHeight')
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), 5000)})
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
@@ -104,6 +108,7 @@ FIRST_PAINT = {"home": (True, True), "browse": (True, True), "upload": (False, F
 @pytest.mark.parametrize("name", ["home", *PAGES])
 def test_page_renders_without_errors(app_url, page, name):
     url = app_url
+    page.set_viewport_size(VIEWPORT)
     page.goto(url if name == "home" else f"{url}/{name}")
     settle(page)
     check_and_shoot(page, name, *FIRST_PAINT[name])
@@ -112,6 +117,7 @@ def test_page_renders_without_errors(app_url, page, name):
 def test_upload_a_clip(app_url, page):
     url = app_url
     clip = next((demo_samples() / "clips").glob("*.mp4"))
+    page.set_viewport_size(VIEWPORT)
     page.goto(f"{url}/upload")
     settle(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
@@ -124,6 +130,7 @@ def test_bad_upload_shows_one_error_box(app_url, page, tmp_path):
     url = app_url
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video" * 100)
+    page.set_viewport_size(VIEWPORT)
     page.goto(f"{url}/upload")
     settle(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(broken))

@@ -17,7 +17,8 @@ from explorer.explain.upsample import upsample_space
 from explorer.media import Clip, write_clip
 
 MAX_WAVEFORM_POINTS = 4000  # a min/max envelope this wide looks like the full waveform and stays light
-BOX_COLOURS = ("rgba(46,160,67,0.18)", "rgba(31,119,180,0.18)", "rgba(214,39,40,0.15)", "rgba(148,103,189,0.18)")
+AUDIO_BOX, VISUAL_BOX = "rgba(46,160,67,0.20)", "rgba(148,103,189,0.18)"  # green: heard, purple: seen
+VISUAL_PREFIX = "visual: "
 
 
 def overlay_frames(frames: Sequence[np.ndarray], maps: np.ndarray, colormap: str, opacity: float) -> list[np.ndarray]:
@@ -109,16 +110,16 @@ def time_figure(
     for (name, values), colour in zip(curves.items(), ("#d62728", "#1f77b4", "#2ca02c")):
         x, y = _step(np.asarray(values, dtype=float))
         figure.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines", line={"color": colour, "width": 3}))
-    labels = sorted({label for label, _, _ in boxes})
     for label, start, end in boxes:
-        colour = BOX_COLOURS[labels.index(label) % len(BOX_COLOURS)]
-        figure.add_vrect(x0=start, x1=end, fillcolor=colour, line_width=0, layer="below",
-                         annotation_text=label, annotation_position="top left")
+        visual = label.startswith(VISUAL_PREFIX)  # visual labels sit at the bottom so they never cover audio ones
+        figure.add_vrect(x0=start, x1=end, fillcolor=VISUAL_BOX if visual else AUDIO_BOX, line_width=0, layer="below",
+                         annotation_text=label, annotation_position="bottom left" if visual else "top left")
     if highlight is not None:
         figure.add_vrect(x0=highlight[0], x1=highlight[1], line={"color": "black", "width": 2, "dash": "dot"})
-    figure.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                         xaxis_title="time (s)", yaxis={"range": [0, 1.05], "title": "attention"},
-                         legend={"orientation": "h", "y": 1.15})
+    # the legend sits above the plot and grows upwards, so it never covers a curve, even on a narrow column
+    figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                         xaxis_title="time (s)", yaxis={"range": [-0.02, 1.12], "title": "attention"},
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
     return figure
 
 

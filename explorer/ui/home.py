@@ -33,7 +33,8 @@ def render() -> None:
     with links_column:  # drawn first: the page is readable before the example is computed
         st.subheader("Pages")
         for page, title, blurb in PAGE_LINKS:
-            st.page_link(f"{state.PAGES_DIR / page}.py", label=f"**{title}**: {blurb}")
+            st.page_link(f"{state.PAGES_DIR / page}.py", label=title)
+            st.caption(blurb)
         if selection.model is not None:
             st.subheader("Model card")
             state.model_card(selection.model)
@@ -77,4 +78,5 @@ def where_when_example(selection: state.Selection) -> None:
         figure = time_figure(clip.audio, clip.sample_rate, {"time attention A^t": result.time_attention},
                              annotation_boxes(sample, dataset.classes))
         st.plotly_chart(figure, width="stretch", key="home_time_chart")
-        st.caption("**When**: time attention (red) over the waveform (grey); shaded boxes are the annotated events.")
+        st.caption("**When**: time attention (red) over the waveform (grey); shaded boxes are the annotated events "
+                   "(green: heard, purple: seen).")

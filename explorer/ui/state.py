@@ -194,7 +194,7 @@ def model_card(model: AVModel) -> None:
         st.caption("Classes: " + ", ".join(card["classes"]))
     if card.get("training_command"):
         st.caption("Retrain with")
-        st.code(card["training_command"], language="bash")
+        st.code(card["training_command"], language="bash", wrap_lines=True)
 
 
 def sidebar() -> Selection:

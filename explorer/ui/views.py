@@ -49,11 +49,10 @@ def class_picker(result: ClipResult, classes: Sequence[str], labels: np.ndarray 
     if labels is not None:
         shown += [int(i) for i in np.flatnonzero(labels) if int(i) not in shown]
     names = [classes[i] for i in shown]
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
     # the options are part of the key, so another clip starts again from its own top prediction
-    picked = left.segmented_control("Target class", names, default=names[0], key=f"{key}_target_{'|'.join(names)}",
+    picked = st.segmented_control("Target class", names, default=names[0], key=f"{key}_target_{'|'.join(names)}",
                                     help="Predicted and true labels; the time view draws this class's CAV.")
-    per_class = right.toggle("Per-class CAM", key=f"{key}_per_class",
+    per_class = st.toggle("Per-class CAM", key=f"{key}_per_class",
                              help="Off: the class-agnostic A^s·A^t. On: the CAM of the target class.")
     return classes.index(picked or names[0]), per_class
 
@@ -66,9 +65,19 @@ def attention_overlays(clip, maps: np.ndarray) -> list[np.ndarray]:
     return overlay_frames(frames, maps, st.session_state["colormap"], st.session_state["opacity"])
 
 
+def range_note(maps: np.ndarray) -> str:
+    """The map's raw range, and a hint when it is too uniform to show anything at the raw scale."""
+    low, high = float(maps.min()), float(maps.max())
+    if st.session_state["stretch_maps"]:
+        return f"On this clip the map ranges {low:.2f} … {high:.2f}, stretched to the full colour scale."
+    hint = " That is nearly uniform: turn on “Stretch maps” in the sidebar to see its structure." if high - low < 0.25 else ""
+    return f"On this clip the map ranges {low:.2f} … {high:.2f}.{hint}"
+
+
 def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: int | None, key: str,
-               model_name: str) -> np.ndarray | None:
-    """The frames with space attention (or one class's CAM) overlaid, and one second enlarged; returns the grid."""
+               model_name: str, explain: bool = True) -> np.ndarray | None:
+    """The frames with space attention (or one class's CAM) overlaid, and one second enlarged; returns the grid.
+    ``explain=False`` leaves out the paragraph on how to read it (Compare shows it once for both sides)."""
     maps = space_maps(result, class_index)
     if maps is None:
         st.info(f"{friendly_name(model_name)} has no space attention, so there is no space view.")
@@ -78,8 +87,7 @@ def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: in
     what = "A^s·A^t" if class_index is None else f"CAM of “{classes[class_index]}”"
     st.markdown(f"**Where: {what}**, one frame per second (0 … {clip.num_segments - 1} s)")
     st.image(grid, width="stretch")
-    stretched = " (colours stretched to this range)" if st.session_state["stretch_maps"] else ""
-    st.caption(f"{SPACE_HELP} On this clip the map ranges {maps.min():.2f} … {maps.max():.2f}{stretched}.")
+    st.caption((SPACE_HELP + " " if explain else "") + range_note(maps))
     frame_column, overlay_column, control_column = st.columns([2, 2, 1])
     second = control_column.slider("Second to enlarge", 0, clip.num_segments - 1, 0, key=f"{key}_second")
     control_column.image(colorbar(st.session_state["colormap"]), caption="0 ← colour scale → 1", width="stretch")
@@ -101,9 +109,10 @@ def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int
     st.markdown("**When: time attention over the sound track**")
     figure = time_figure(clip.audio, clip.sample_rate, curves, boxes, highlight=(second, second + 1))
     st.plotly_chart(figure, width="stretch", key=f"{key}_time_chart")
+    shaded = " Shaded boxes: the annotated events (green: heard, purple: seen)." if boxes else ""
     st.caption("Grey: the waveform. Red: time attention A^t per second (1 = the second counts fully). Blue: the "
-               "class activation value (CAV) of the target class, rescaled to [0, 1]. Shaded boxes: the annotated "
-               f"events (human ground truth). Dotted box: second {second}, chosen with the slider above.")
+               f"class activation value (CAV) of the target class, rescaled to [0, 1].{shaded} Dotted box: "
+               f"second {second}, chosen with the slider above.")
     segment = clip.segment_audio(second)
     if np.abs(segment).max(initial=0.0) > 0:  # st.audio cannot normalise pure silence
         st.audio(segment, sample_rate=clip.sample_rate)
