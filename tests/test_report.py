@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
+from explorer.demo.training import VARIANTS
 from explorer.models import ABLATION_MODELS, COMPARISON_MODELS
 
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints" / "demo"
@@ -18,9 +19,10 @@ def test_report_on_a_few_fresh_clips(tmp_path):
     assert main(["report", "--out", str(out), "--checkpoints", str(CHECKPOINTS), "--n", "4", "--seed", "9002",
                  "--draws", "2"]) == 0
     readme = (out / "README.md").read_text()
-    for section in ("Table 1", "Table 2", "Table 3", "Spatial pointing game", "Figure 3", "Figure 4", "STAN targets"):
+    for section in ("Table 1", "Table 2", "Table 3", "Spatial pointing game", "Figure 3", "Figure 4", "STAN targets",
+                    "STAN's pooling"):
         assert section in readme
-    for name in set(ABLATION_MODELS + COMPARISON_MODELS):
+    for name in {*ABLATION_MODELS, *COMPARISON_MODELS, *VARIANTS}:
         assert f"| {name} |" in readme
     for figure in ("figure3.png", "figure4.png"):
         assert (out / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: figures go to files, never to a display
 
 from explorer.demo.reproduce import ENCODER_PATH, FIGURE4_CLIPS, check_targets, evaluate_demo_model, make_folder
-from explorer.demo.training import ALL_MODELS, FULL, FeatureSplit, Recipe, extract_features
+from explorer.demo.training import DEMO_CHECKPOINTS, FULL, VARIANTS, FeatureSplit, Recipe, extract_features
 from explorer.encoders import load_encoder
 from explorer.errors import CheckpointError, DataError
 from explorer.evaluation import json_ready
@@ -24,6 +24,13 @@ from explorer.training import predict
 POINTING_MODELS = ("stan_audio", "stan")  # Table 3
 PERTURBATION_MODELS = ("stan", "abn", "av_abn")  # Figure 3
 SATURATED_SHARE = 0.99  # attention rating this share of features relevant (≥ 0.5) is saturated
+TVD_KEYS = ("tvd_relevant", "tvd_irrelevant")
+POOLING_TEXT = (
+    "Eq. 6 averages A^st·x^st over a fixed T×H×W positions, so the classification loss gains from scaling every "
+    "position up, and on the demo both gates run to ~1. The demo's STAN models divide by the total attention "
+    "instead, so that only the relative weights reach the classifier (same loss, L_BCE + L_CAM + L_CAV, no where or "
+    "when supervision); their attention is shown divided by its maximum, a rescaling the model ignores. "
+    "`stan_mean_pooling` is STAN trained the same way with the paper's pooling.")
 
 
 def _cell(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
@@ -57,6 +64,25 @@ def targets_table(targets: dict) -> str:
     rows = [[name, spec["target"], _cell(spec["value"], 3), "met" if spec["met"] else "**missed**"]
             for name, spec in targets.items()]
     return _table(["STAN target", "bound", "measured", ""], rows)
+
+
+def pooling_table(results: dict, statistics: dict) -> str:
+    """STAN beside its variants (the paper's mean pooling) on every metric, attention spread included."""
+    def spread(name: str, kind: str) -> str:
+        row = statistics.get(f"{name} {kind} attention")
+        return "n/a" if row is None else f"{row['mean']:.2f} ± {row['std']:.2f}"
+
+    rows = []
+    for name in ("stan", *VARIANTS):
+        if name in results:
+            metrics = results[name]
+            tvd = [_cell(metrics[key][-1], 3) if metrics.get(key) else "n/a" for key in TVD_KEYS]
+            rows.append([name, _cell(metrics["top1"]), _cell(metrics["f_score"]),
+                         _cell(metrics["pointing_mae_soft"], 3), _cell(metrics["pointing_mae_binary"], 3),
+                         _cell(metrics["spatial_hit_rate"], 1, 100.0), *tvd, spread(name, "time"),
+                         spread(name, "space")])
+    return _table(["model", "top-1 (%)", "F-score (%)", "MAE soft", "MAE binary", "spatial hit (%)",
+                   "TVD relevant σ²=1", "TVD irrelevant σ²=1", "A^t mean ± std", "A^s mean ± std"], rows)
 
 
 def attention_statistics(models: dict[str, AVModel], test: FeatureSplit) -> dict:
@@ -174,6 +200,9 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
         "## Figure 4: STAN's space and time attention\n\n![Figure 4](figure4.png)",
         "## Attention statistics on the test clips\n\n" + statistics_table(statistics),
     ]
+    if any(name in results for name in VARIANTS):
+        sections.append("## STAN's pooling: the paper's mean (Eq. 6) against the demo's\n\n" + POOLING_TEXT + "\n\n"
+                        + pooling_table(results, statistics))
     if targets:
         sections.append("## STAN targets\n\n" + targets_table(targets) + _saturation_note(statistics))
     (out / "README.md").write_text("\n\n".join(sections) + "\n", encoding="utf-8")
@@ -182,10 +211,10 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
 
 def load_demo_models(checkpoints: Path) -> dict[str, AVModel]:
     """Every model of the paper's tables that ``checkpoints`` holds, in table order."""
-    models = {name: load_checkpoint(checkpoints / name) for name in ALL_MODELS
+    models = {name: load_checkpoint(checkpoints / name) for name in DEMO_CHECKPOINTS
               if (checkpoints / f"{name}.json").is_file()}
     if not models:
-        raise CheckpointError(f"{checkpoints} holds none of the demo models ({', '.join(ALL_MODELS)}); "
+        raise CheckpointError(f"{checkpoints} holds none of the demo models ({', '.join(DEMO_CHECKPOINTS)}); "
                               "run `explorer demo reproduce` or pass the right --checkpoints folder.")
     return models
 

@@ -10,11 +10,12 @@ from typing import Iterator
 from explorer.demo.corpus import build_corpus
 from explorer.demo.sources import CLASS_NAMES
 from explorer.demo.training import (
-    ALL_MODELS,
+    DEMO_CHECKPOINTS,
     RETRAIN_COMMAND,
     FeatureSplit,
     Recipe,
     extract_features,
+    model_config,
     train_encoder,
     train_model,
 )
@@ -29,6 +30,17 @@ FIGURE4_CLIPS = 3  # test clips kept with their media for the attention figure
 STAN_TARGETS = {
     "top1": (">=", 90.0), "f_score": (">=", 80.0), "pointing_mae_soft": ("<=", 0.20),
     "spatial_hit_rate": (">=", 0.80), "tvd_ratio_at_sigma2_1": (">=", 5.0),
+}
+
+# Why each STAN checkpoint pools as it does; its model card quotes this.
+POOLING_NOTES = {
+    "mean": "mean: the paper's Eq. 6 (A^st·x^st averaged over T×H×W). Kept for comparison: on the demo its gates "
+            "saturate at ~1 and its attention explains nothing (see reports/demo).",
+    "normalized": "normalized: Σ A^st·x^st / Σ A^st, chosen for the demo because it makes the attention selective "
+                  "(reports/demo); attention is reported divided by its per-clip maximum, which the model ignores.",
+    "factored": "factored: space normalised within each segment, time over segments, chosen for the demo because "
+                "it makes the attention selective (reports/demo); attention is reported divided by its maximum "
+                "(space per segment, time per clip), which the model ignores.",
 }
 
 
@@ -84,7 +96,10 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
         "training": training,
         "training_command": RETRAIN_COMMAND,
     }
-    if name == "stan":
+    architecture, config = model_config(name, recipe)
+    if architecture.startswith("stan"):
+        card["pooling"] = POOLING_NOTES[config.get("pooling", "mean")]
+    if architecture == "stan":
         card["targets"] = check_targets(metrics)
     return card
 
@@ -118,7 +133,7 @@ def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, pr
                                       keep_clips=FIGURE4_CLIPS, progress=progress)
     results, models = {}, {}
     with timer.stage("models"):
-        for name in ALL_MODELS:
+        for name in DEMO_CHECKPOINTS:
             model, trained, seconds = train_model(name, train_split, val_split, recipe)
             metrics = evaluate_demo_model(model, test_split, recipe)
             training = {
