@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import torch
-import torchvision
 from torch import Tensor, nn
 
 from explorer.encoders.base import RANDOM, Encoder
@@ -23,6 +22,8 @@ class ResNet152Encoder(Encoder):
     def __init__(self, weights: str | os.PathLike | None = None, frame_size: int = 224, frames_per_segment: int = 8):
         super().__init__(weights=weights, frame_size=frame_size, frames_per_segment=frames_per_segment)
         self.frame_size, self.frames_per_segment = frame_size, frames_per_segment
+        import torchvision  # imported here: it takes most of a second, and only this encoder needs it
+
         network = torchvision.models.resnet152(weights=None)
         if weights != RANDOM:
             path = Path(weights) if weights is not None else find_weights(WEIGHTS_FILES, WEIGHTS_URL, "ResNet-152")
