@@ -220,7 +220,7 @@ def test_home_shows_model_card_links_and_a_where_when_figure():
     assert app.sidebar.selectbox(key="model_choice").value == demo_checkpoint("stan")
     assert app.sidebar.selectbox(key="colormap").value == "jet"
     assert len(app.get("plotly_chart")) == 1 and len(app.get("image")) == 1
-    card_text = " ".join(str(frame.value) for frame in app.dataframe)
+    card_text = " ".join(str(table.value.index.tolist()) for table in app.table)
     assert "top-1 accuracy (%)" in card_text and "{" not in " ".join(m.value for m in app.markdown)
 
 

@@ -77,13 +77,20 @@ def page(app_url):
         browser.close()
 
 
-def settle(page) -> None:
-    """Wait until Streamlit has finished running the script (its status widget disappears)."""
+def settle(page, quiet_ms: int = 1500) -> None:
+    """Wait until Streamlit has finished running the script: no status widget or spinner for ``quiet_ms``."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=RENDER_TIMEOUT_MS)
-    page.wait_for_timeout(500)
-    for busy in ('[data-testid="stStatusWidget"]', '[data-testid="stSpinner"]'):
-        page.wait_for_selector(busy, state="detached", timeout=RENDER_TIMEOUT_MS)
-    page.wait_for_timeout(500)
+    busy = page.locator('[data-testid="stStatusWidget"], [data-testid="stSpinner"]')
+    deadline, quiet_since = time.monotonic() + RENDER_TIMEOUT_MS / 1000, None
+    while time.monotonic() < deadline:
+        if busy.count():
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_ms / 1000:
+            return
+        page.wait_for_timeout(100)
+    raise TimeoutError(f"the app was still running after {RENDER_TIMEOUT_MS} ms")
 
 
 def check_and_shoot(page, name: str, needs_overlay: bool, needs_chart: bool) -> None:

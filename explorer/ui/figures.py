@@ -137,6 +137,7 @@ def pointing_figure(time_attention: np.ndarray, human_mask: np.ndarray) -> go.Fi
     """Time attention against the human temporal mask of the pointing game."""
     curves = {"time attention": time_attention, "binary attention (≥ 0.5)": (time_attention >= 0.5).astype(float)}
     figure = time_figure(None, 1, curves)
+    figure.update_traces(line_dash="dash", selector={"name": "binary attention (≥ 0.5)"})  # visible where they coincide
     x, y = _step(np.asarray(human_mask, dtype=float))
     figure.add_trace(go.Scatter(x=x, y=y, name="human mask", fill="tozeroy", mode="lines",
                                 line={"color": "rgba(46,160,67,0.8)"}, fillcolor="rgba(46,160,67,0.2)"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 import torch
 
@@ -183,13 +184,14 @@ def model_card(model: AVModel) -> None:
     card = model.card
     st.markdown(f"**{friendly_name(model.name)}** · {model.num_classes} classes · trained on "
                 f"**{card.get('dataset', 'unknown data')}** · encoder {encoder_summary(card)}")
+    # st.table is static HTML: lighter for the browser than the interactive grid, which Home would otherwise load
     if rows := metric_rows(card):
         st.caption(card.get("metrics_split", "Metrics"))
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.table(pd.DataFrame(rows).set_index("metric"))
     if rows := target_rows(card):
         met = sum(row["met"] == "yes" for row in rows)
         st.caption(f"Demo targets: {met} of {len(rows)} met")
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.table(pd.DataFrame(rows).set_index("metric"))
     if card.get("classes"):
         st.caption("Classes: " + ", ".join(card["classes"]))
     if card.get("training_command"):

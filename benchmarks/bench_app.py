@@ -1,0 +1,159 @@
+"""Benchmark the Streamlit app on the demo checkpoints: first paint, upload latency and server memory.
+
+    .venv/bin/python benchmarks/bench_app.py [--sessions 8]
+
+1. Starts ``streamlit run explorer/Home.py`` on a loopback port and, with headless Chromium (/usr/bin/chromium,
+   driven by playwright), times the Home page: until its first content (the title) and until the where/when figure
+   is drawn, on a cold server (empty caches) and warm (a fresh browser session afterwards).
+2. Times encode + explain of a 10 s clip through the functions the Upload page calls (decoding excluded).
+3. Reads the server's resident memory with 1 and with ``--sessions`` concurrent browser sessions on Home.
+
+The last line is ``first_paint_seconds <x>``: from launching the server to Home's first content, cold (the
+``launch_to_figure_s`` row gives the time until the where/when figure is drawn as well).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+CHROMIUM = "/usr/bin/chromium"
+FIGURE = '[data-testid="stImage"] img, .js-plotly-plot .main-svg'
+TIMEOUT_MS = 120_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"streamlit did not answer at {url} within {seconds} s")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def time_home(browser, url: str) -> tuple[float, float]:
+    """Seconds from opening Home in a new session until its title, and until both where/when figures, show."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url)
+    page.get_by_role("heading", name="STAN Explorer").wait_for(timeout=TIMEOUT_MS)
+    first_content = time.perf_counter() - start
+    page.wait_for_selector('[data-testid="stImage"] img', timeout=TIMEOUT_MS)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
+    figure = time.perf_counter() - start
+    context.close()
+    return first_content, figure
+
+
+def open_sessions(browser, url: str, count: int) -> list:
+    """``count`` concurrent sessions on Home, each left open once its figure is drawn."""
+    contexts = [browser.new_context() for _ in range(count)]
+    pages = [context.new_page() for context in contexts]
+    for page in pages:
+        page.goto(url)
+    for page in pages:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
+    return contexts
+
+
+def bench_server(sessions: int) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "Home.py"), "--server.headless",
+               "true", "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
+    results = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        launched = time.perf_counter()
+        server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_healthy(url, server)
+            results["server_ready_s"] = time.perf_counter() - launched
+            results["cold_first_content_s"], results["cold_figure_s"] = time_home(browser, url)
+            results["launch_to_first_content_s"] = results["server_ready_s"] + results["cold_first_content_s"]
+            results["launch_to_figure_s"] = results["server_ready_s"] + results["cold_figure_s"]
+            warm = [time_home(browser, url) for _ in range(3)]
+            results["warm_first_content_s"] = statistics.median(w[0] for w in warm)
+            results["warm_figure_s"] = statistics.median(w[1] for w in warm)
+            contexts = open_sessions(browser, url, 1)
+            results["rss_1_session_mib"] = rss_mib(server.pid)
+            for context in contexts:
+                context.close()
+            contexts = open_sessions(browser, url, sessions)
+            results[f"rss_{sessions}_sessions_mib"] = rss_mib(server.pid)
+            for context in contexts:
+                context.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+            browser.close()
+    return results
+
+
+def bench_upload(repeats: int = 5) -> dict[str, float]:
+    """Encode + explain of a 10 s demo clip through the Upload page's cached functions, caches cleared each time."""
+    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # bare mode warns about the missing script context
+    from explorer.media import load_clip
+    from explorer.ui import state
+
+    path = next((state.demo_samples_dir() / "clips").glob("*.mp4"))
+    model_path = str(state.checkpoints_dir() / "demo" / "stan")
+    start = time.perf_counter()
+    clip = load_clip(path)
+    decode = time.perf_counter() - start
+    state.load_encoder(model_path)  # loaded once per server, before any upload
+    times = []
+    for _ in range(repeats):
+        state.encode_clip.clear()
+        state.explain_clip.clear()
+        start = time.perf_counter()
+        key = state.clip_key(clip)
+        state.encode_clip(model_path, key, clip)
+        state.explain_clip(model_path, key, clip)
+        times.append(time.perf_counter() - start)
+    return {"upload_clip_seconds": clip.duration, "upload_decode_s": decode,
+            "upload_encode_explain_s": statistics.median(times)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=8, help="concurrent browser sessions for the memory row")
+    args = parser.parse_args()
+    results = {**bench_server(args.sessions), **bench_upload()}
+    width = max(map(len, results))
+    for name, value in results.items():
+        print(f"{name:<{width}}  {value:9.2f}")
+    print(f"first_paint_seconds {results['launch_to_first_content_s']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
