@@ -15,39 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from explorer.ui.serve import running_app  # noqa: E402  (needs the repository on the path)
+
 CHROMIUM = "/usr/bin/chromium"
-FIGURE = '[data-testid="stImage"] img, .js-plotly-plot .main-svg'
 TIMEOUT_MS = 120_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"streamlit did not answer at {url} within {seconds} s")
 
 
 def rss_mib(pid: int) -> float:
@@ -86,17 +64,11 @@ def open_sessions(browser, url: str, count: int) -> list:
 def bench_server(sessions: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "Home.py"), "--server.headless",
-               "true", "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
     results = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         launched = time.perf_counter()
-        server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_healthy(url, server)
+        with running_app() as (url, server):
             results["server_ready_s"] = time.perf_counter() - launched
             results["cold_first_content_s"], results["cold_figure_s"] = time_home(browser, url)
             results["launch_to_first_content_s"] = results["server_ready_s"] + results["cold_first_content_s"]
@@ -104,18 +76,12 @@ def bench_server(sessions: int) -> dict[str, float]:
             warm = [time_home(browser, url) for _ in range(3)]
             results["warm_first_content_s"] = statistics.median(w[0] for w in warm)
             results["warm_figure_s"] = statistics.median(w[1] for w in warm)
-            contexts = open_sessions(browser, url, 1)
-            results["rss_1_session_mib"] = rss_mib(server.pid)
-            for context in contexts:
-                context.close()
-            contexts = open_sessions(browser, url, sessions)
-            results[f"rss_{sessions}_sessions_mib"] = rss_mib(server.pid)
-            for context in contexts:
-                context.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-            browser.close()
+            for count in (1, sessions):
+                contexts = open_sessions(browser, url, count)
+                results[f"rss_{count}_session{'s' * (count > 1)}_mib"] = rss_mib(server.pid)
+                for context in contexts:
+                    context.close()
+        browser.close()
     return results
 
 
@@ -133,7 +99,7 @@ def bench_upload(repeats: int = 5) -> dict[str, float]:
     state.load_encoder(model_path)  # loaded once per server, before any upload
     times = []
     for _ in range(repeats):
-        state.encode_clip.clear()
+        state.encode_features.clear()
         state.explain_clip.clear()
         start = time.perf_counter()
         key = state.clip_key(clip)

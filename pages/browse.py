@@ -2,7 +2,6 @@
 import streamlit as st
 
 from explorer.data.dataset import SPLITS
-from explorer.errors import ExplorerError
 from explorer.ui import state, views
 from explorer.ui.samples import SampleFilter, annotation_boxes, filter_rows, sample_rows
 
@@ -10,11 +9,7 @@ MAX_PREDICTED = 100  # explaining more clips on page load would make the page sl
 
 st.title("Browse")
 selection = state.selection()
-try:
-    dataset = state.load_dataset(selection.dataset)
-except ExplorerError as error:
-    st.error(str(error))
-    st.stop()
+dataset = state.dataset_or_stop(selection)
 
 on_disk = {s.index: path for s in dataset.samples if (path := state.video_path(selection, s.video_id)) is not None}
 if not on_disk:

@@ -16,15 +16,9 @@ if len(checkpoints) < 2:
     st.info(f"Comparing needs two checkpoints under {state.checkpoints_dir()}; found {len(checkpoints)}. "
             "Run `explorer demo reproduce` to train the demo models.")
     st.stop()
-try:
-    dataset = state.load_dataset(selection.dataset)
-except ExplorerError as error:
-    st.error(str(error))
-    st.stop()
-available = [s for s in dataset.samples if state.video_path(selection, s.video_id) is not None]
-if not available:
-    st.info("No videos of this dataset are on disk; choose the demo samples or set the dataset root in the sidebar.")
-    st.stop()
+dataset = state.dataset_or_stop(selection)
+available = state.samples_or_stop(selection, dataset, "No videos of this dataset are on disk; "
+                                  "choose the demo samples or set the dataset root in the sidebar.")
 
 sample = st.selectbox("Clip", available, format_func=lambda s: f"{s.video_id} ({s.split or 'demo'})", key="compare_sample")
 clip = state.sample_clip(selection, sample.video_id)

@@ -2,12 +2,11 @@
 import numpy as np
 import streamlit as st
 
-from explorer.errors import ExplorerError
 from explorer.explain.upsample import upsample_space
 from explorer.models.checkpoint import list_checkpoints
 from explorer.ui import state
-from explorer.ui.cards import PERTURBATION_DEFAULTS, friendly_name, pick_defaults
 from explorer.ui.analysis import noisy_frame, noisy_waveform, space_maps
+from explorer.ui.cards import PERTURBATION_DEFAULTS, friendly_name, pick_defaults
 from explorer.ui.figures import tvd_figure
 
 st.title("Perturbation test")
@@ -17,15 +16,9 @@ st.caption("Gaussian noise N(0, σ²) is added to the features the model rates *
            "for relevant features and hardly at all for irrelevant ones.")
 selection = state.selection()
 model = state.require_model(selection)
-try:
-    dataset = state.load_dataset(selection.dataset)
-except ExplorerError as error:
-    st.error(str(error))
-    st.stop()
-available = [s for s in dataset.samples if state.video_path(selection, s.video_id) is not None]
-if not available or model.num_classes != len(dataset.classes):
-    st.info("The perturbation test needs clips on disk and a model trained on this dataset's classes.")
-    st.stop()
+dataset = state.dataset_or_stop(selection)
+available = state.samples_or_stop(selection, dataset, "The perturbation test needs clips on disk and a model "
+                                  "trained on this dataset's classes.", model=model)
 
 controls = st.columns(3)
 draws = controls[0].slider("Noise draws per level", 5, 100, 20, step=5, key="perturbation_draws")

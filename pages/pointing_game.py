@@ -1,8 +1,6 @@
 """Pointing game: does the attention agree with human annotations? (paper §4.3, Table 3)."""
-import numpy as np
 import streamlit as st
 
-from explorer.errors import ExplorerError
 from explorer.explain.pointing import pointing_game, spatial_pointing_details
 from explorer.models.checkpoint import list_checkpoints
 from explorer.ui import state
@@ -16,15 +14,9 @@ st.caption("The human temporal boxes become a 0/1 mask per second; the mean abso
            "thresholds the attention at 0.5 first.")
 selection = state.selection()
 model = state.require_model(selection)
-try:
-    dataset = state.load_dataset(selection.dataset)
-except ExplorerError as error:
-    st.error(str(error))
-    st.stop()
-scored = [s for s in dataset.samples if s.time_mask is not None and state.video_path(selection, s.video_id)]
-if not scored or model.num_classes != len(dataset.classes):
-    st.info("The pointing game needs clips on disk with temporal boxes, and a model trained on this dataset's classes.")
-    st.stop()
+dataset = state.dataset_or_stop(selection)
+scored = state.samples_or_stop(selection, dataset, "The pointing game needs clips on disk with temporal boxes, and a "
+                               "model trained on this dataset's classes.", keep=lambda s: s.time_mask is not None, model=model)
 
 clip_tab, dataset_tab, space_tab = st.tabs(["This clip", "Whole dataset (Table 3)", "Spatial pointing (demo)"])
 with clip_tab:

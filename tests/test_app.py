@@ -360,3 +360,11 @@ def test_pointing_game_table():
     assert_clean(app)
     models = list(app.main.dataframe[-1].value["model"])
     assert any(name.startswith("STAN (audio-visual)") for name in models)
+
+
+def test_models_on_one_encoder_share_it():
+    from explorer.ui import state
+
+    stan, av_abn = (state.encoder_id(demo_checkpoint(name)) for name in ("stan", "av_abn"))
+    assert stan == av_abn and str(checkpoints_dir().resolve() / "demo") in stan
+    assert state.load_encoder(demo_checkpoint("stan")) is state.load_encoder(demo_checkpoint("av_abn"))

@@ -6,6 +6,7 @@ every session); decoded clips and explanations with ``st.cache_data``.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -50,10 +51,22 @@ def load_model(path: str) -> AVModel:
     return load_checkpoint(path)
 
 
+def encoder_id(model_path: str) -> str:
+    """What identifies a model's encoder: its card entry, resolved against the checkpoint folder as the card's
+    relative weights paths are. Models that share it share one encoder and one set of encoded features."""
+    card = load_model(model_path).card
+    spec = {key: card.get(key) for key in ("encoder", "encoder_details")}
+    return f"{Path(model_path).parent.resolve()}:{json.dumps(spec, sort_keys=True)}"
+
+
 @st.cache_resource(show_spinner="Loading the encoders…", max_entries=4)
+def _shared_encoder(identity: str, _model_path: str):
+    return checkpoint_encoder(load_model(_model_path))
+
+
 def load_encoder(model_path: str):
-    """The encoder the model's card names, with its weights (shared by every session, like the model)."""
-    return checkpoint_encoder(load_model(model_path))
+    """The encoder the model's card names, with its weights (one copy per server for every model that shares it)."""
+    return _shared_encoder(encoder_id(model_path), model_path)
 
 
 @st.cache_data(show_spinner="Decoding the clip…", max_entries=32)
@@ -81,11 +94,16 @@ def clip_key(clip) -> str:
 
 
 @st.cache_data(show_spinner="Encoding…", max_entries=64)
-def encode_clip(model_path: str, key: str, _clip) -> tuple[np.ndarray, np.ndarray]:
-    """The clip's features from the encoder the model was trained on; ``key`` (:func:`clip_key`) stands in for the clip."""
-    encoder = load_encoder(model_path)
-    audio, visual = encoder.encode(_clip)
+def encode_features(identity: str, key: str, _clip, _model_path: str) -> tuple[np.ndarray, np.ndarray]:
+    """The clip's features from the encoder ``identity`` names (:func:`encoder_id`); ``key`` (:func:`clip_key`)
+    stands in for the clip."""
+    audio, visual = load_encoder(_model_path).encode(_clip)
     return np.asarray(audio, dtype=np.float32), np.asarray(visual, dtype=np.float32)
+
+
+def encode_clip(model_path: str, key: str, clip) -> tuple[np.ndarray, np.ndarray]:
+    """The clip's features for this model, shared with every model trained on the same encoder."""
+    return encode_features(encoder_id(model_path), key, clip, model_path)
 
 
 @st.cache_data(show_spinner="Explaining…", max_entries=256)
@@ -121,6 +139,26 @@ def video_path(selection: "Selection", video_id: str) -> Path | None:
             if (candidate := folder / f"{video_id}.{container}").is_file():
                 return candidate
     return None
+
+
+def dataset_or_stop(selection: "Selection"):
+    """The selected dataset, or its one-line error and the end of the page."""
+    try:
+        return load_dataset(selection.dataset)
+    except ExplorerError as error:
+        st.error(str(error))
+        st.stop()
+
+
+def samples_or_stop(selection: "Selection", dataset, missing: str, keep=lambda sample: True,
+                    model: AVModel | None = None) -> list:
+    """The dataset's samples whose video is on disk (and that ``keep`` accepts), or the note ``missing`` and the end
+    of the page when there are none or ``model`` does not know the dataset's classes."""
+    found = [s for s in dataset.samples if keep(s) and video_path(selection, s.video_id) is not None]
+    if not found or (model is not None and model.num_classes != len(dataset.classes)):
+        st.info(missing)
+        st.stop()
+    return found
 
 
 def sample_clip(selection: "Selection", video_id: str):
