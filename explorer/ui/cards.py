@@ -70,10 +70,15 @@ def metric_rows(card: dict) -> list[dict]:
             for key, label in METRIC_LABELS.items() if isinstance(metrics.get(key), (int, float))]
 
 
+def _relation(text: str) -> str:
+    """``>= 90`` as ``≥ 90``: readable, and a leading ``>`` would otherwise render as a Markdown quote."""
+    return text.replace(">=", "≥").replace("<=", "≤")
+
+
 def target_rows(card: dict) -> list[dict]:
     """Whether the demo targets are met, when the card records them."""
     targets = card.get("targets") or {}
-    return [{"metric": METRIC_LABELS.get(key, key), "target": entry.get("target", ""),
+    return [{"metric": METRIC_LABELS.get(key, key), "target": _relation(str(entry.get("target", ""))),
              "value": _number(float(entry["value"])), "met": "yes" if entry.get("met") else "no"}
             for key, entry in targets.items() if isinstance(entry, dict) and "value" in entry]
 
