@@ -49,7 +49,8 @@ rows = filter_rows(sample_rows(dataset.samples, dataset.classes, probs), wanted)
 st.caption(f"{len(rows)} of {len(dataset.samples)} samples. Click a row to open it.")
 table = st.dataframe(rows, hide_index=True, width="stretch", height=250, on_select="rerun",
                      selection_mode="single-row", key="browse_table",
-                     column_config={"confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f")})
+                     column_config={"index": None,  # kept in the rows to find the sample, not worth a column
+                                    "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f")})
 if not rows:
     st.stop()
 picked = table.selection.rows

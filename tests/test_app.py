@@ -368,3 +368,10 @@ def test_models_on_one_encoder_share_it():
     stan, av_abn = (state.encoder_id(demo_checkpoint(name)) for name in ("stan", "av_abn"))
     assert stan == av_abn and str(checkpoints_dir().resolve() / "demo") in stan
     assert state.load_encoder(demo_checkpoint("stan")) is state.load_encoder(demo_checkpoint("av_abn"))
+
+
+def test_upload_longer_than_a_minute_says_only_the_first_60_s_count(tmp_path):
+    long_clip = make_video(tmp_path / "long.mp4", 62, fps=2, size=(32, 24), audio_codec="aac", tone=(440.0, 0.0, 62.0))
+    app = upload(run_app("upload"), long_clip.name, long_clip.read_bytes())
+    assert_clean(app)
+    assert any("60" in w.value for w in app.warning), [w.value for w in app.warning]
