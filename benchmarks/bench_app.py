@@ -14,7 +14,6 @@ The last line is ``first_paint_seconds <x>``: from launching the server to Home'
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -87,7 +86,9 @@ def bench_server(sessions: int) -> dict[str, float]:
 
 def bench_upload(repeats: int = 5) -> dict[str, float]:
     """Encode + explain of a 10 s demo clip through the Upload page's cached functions, caches cleared each time."""
-    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # bare mode warns about the missing script context
+    from streamlit.logger import set_log_level
+
+    set_log_level("error")  # outside a server, every cached function warns that there is no runtime
     from explorer.media import load_clip
     from explorer.ui import state
 

@@ -298,6 +298,8 @@ def upload(app, name: str, content: bytes, mime: str = "video/mp4"):
 def test_upload_of_the_demo_clip_and_pyav_containers(tmp_path):
     app = run_app("upload")
     assert len(app.get("file_uploader")) == 1
+    accepted = set(app.get("file_uploader")[0].proto.type)
+    assert {f".{c}" for c in ("mp4", "mov", "webm", "mkv", "avi", "ogv", "flv")} <= accepted, accepted
     clip = next((demo_samples() / "clips").glob("*.mp4"))
     made = [make_video(tmp_path / "tone.webm", 2, size=(64, 48), codec="libvpx-vp9", audio_codec="libopus",
                        audio_rate=48000, tone=(440.0, 0.0, 2.0)),
