@@ -9,6 +9,7 @@ FRIENDLY_NAMES = {
     "stan": "STAN (audio-visual)",
     "stan_audio": "STAN (audio only)",
     "stan_visual": "STAN (visual only)",
+    "stan_mean_pooling": "STAN (mean pooling)",
     "audio_baseline": "Audio baseline",
     "visual_baseline": "Visual baseline",
     "cam": "CAM",
