@@ -16,6 +16,7 @@ from explorer.demo.reproduce import ENCODER_PATH, STAN_TARGETS, evaluate_demo_mo
 from explorer.demo.training import DEMO_CHECKPOINTS, FULL, decoded_scenes, extract_features
 from explorer.encoders import load_encoder
 from explorer.errors import CheckpointError
+from explorer.evaluation import evaluate_model
 from explorer.media import load_clip
 from explorer.models import create_model, load_checkpoint
 
@@ -23,10 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINTS = ROOT / "checkpoints" / "demo"
 SAMPLES = ROOT / "assets" / "demo" / "samples"
 UNSEEN_SEED = 9001  # never used to train, validate or test the committed models
-# Set from what the committed STAN measures on 40 unseen clips (seeds 9001 and 9003: top-1 72-78, F-score 47-52,
-# pointing MAE 0.26-0.37) with a margin, and each one fails for an untrained STAN (top-1 5-15, F 18-20, MAE 0.50-0.55,
-# TVD ratio 0-0.2). They are looser than the issue's targets, which the committed STAN misses (see reports/demo).
-STAN_FLOORS = {"top1": 60.0, "f_score": 35.0, "pointing_mae_soft": 0.45, "tvd_ratio": 2.0}
+# Set from what the committed STAN (normalized pooling) measures on 40 unseen clips (seeds 9001 and 9003: top-1 67-80,
+# F-score 55-69, pointing MAE 0.26-0.33, spatial hit rate 0.38-0.41, TVD ratio 4.7-5.9) with a margin. They are looser
+# than the issue's targets, which the committed STAN misses (see reports/demo). An untrained STAN fails the
+# recognition and spatial floors (top-1 7-18, F 15-17, hit rate 0.02); see test_floors_reject_an_untrained_stan.
+STAN_FLOORS = {"top1": 55.0, "f_score": 40.0, "pointing_mae_soft": 0.40, "spatial_hit_rate": 0.25, "tvd_ratio": 2.5}
+UNTRAINED_FAILS = ("top1", "f_score", "spatial_hit_rate")
 SPATIAL_HIT_FLOOR = 0.60
 FLOOR_RECIPE = replace(FULL, sigma2_levels=(0.0, 1.0), tvd_draws=10, tvd_clips=40)  # the floors need only σ² = 1
 EVALUATION_KEYS = ("top1", "map", "f_score", "pointing_mae_soft", "pointing_mae_binary", "spatial_hit_rate", "sigma2",
@@ -85,18 +88,30 @@ def test_committed_stan_explains_unseen_clips(unseen):
     assert floor_failures(metrics) == []
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: the committed STAN's space attention is saturated (hit rate ~0.2)")
+@pytest.mark.xfail(strict=True, reason="known miss: STAN's attention peak hits the object ~40% of the time")
 def test_committed_stan_points_at_the_sounding_object(unseen):
     metrics = evaluate_demo_model(load_checkpoint(CHECKPOINTS / "stan"), unseen, FLOOR_RECIPE)
     assert metrics["spatial_hit_rate"] >= SPATIAL_HIT_FLOOR
 
 
 def test_floors_reject_an_untrained_stan(unseen):
+    """An untrained gate is nearly flat, so its canonical attention (divided by the peak) is ~1 everywhere: its
+    pointing MAE is that of answering "every second", and almost nothing is irrelevant for the TVD ratio. Those two
+    floors guard against regressions; the recognition and spatial floors are the ones it must fail."""
     trained = load_checkpoint(CHECKPOINTS / "stan")
     torch.manual_seed(0)
     untrained = create_model("stan", trained.num_classes, trained.audio_dim, trained.visual_dim, **trained.config)
     failures = floor_failures(evaluate_demo_model(untrained.eval(), unseen, FLOOR_RECIPE))
-    assert len(failures) == len(STAN_FLOORS), failures
+    assert {failure.split("=")[0] for failure in failures} >= set(UNTRAINED_FAILS), failures
+
+
+def test_normalized_pooling_points_better_than_the_papers_mean_pooling(unseen):
+    """The finding of reports/demo: with Eq. 6's mean pooling the space attention saturates and its peak lands on the
+    object about half as often."""
+    masks = list(unseen.time_masks), list(unseen.event_masks)
+    hit_rates = {name: evaluate_model(load_checkpoint(CHECKPOINTS / name), unseen.dataset(), *masks)["spatial_hit_rate"]
+                 for name in ("stan", "stan_mean_pooling")}
+    assert hit_rates["stan"] >= hit_rates["stan_mean_pooling"] + 0.1, hit_rates
 
 
 def test_app_features_match_training_features(encoder, tmp_path):

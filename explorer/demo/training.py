@@ -58,7 +58,7 @@ class Recipe:
     epochs: int = 60
     patience: int = 10
     lr: float = 1e-3
-    weight_decay: float = 1e-3  # keeps STAN's attention gates a little further from saturation (see reports/demo)
+    weight_decay: float = 1e-3  # with normalized pooling, 0 gave a worse temporal pointing game on held-out clips
     batch_size: int = 32
     schedule: str = "cosine"
     hidden: int = 64
