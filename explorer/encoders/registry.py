@@ -9,34 +9,24 @@ import inspect
 import json
 import os
 from pathlib import Path
-from typing import Callable
 
 from safetensors.torch import save_file
 from torch import Tensor
 
 from explorer.encoders.base import RANDOM, Encoder
 from explorer.encoders.weights import load_into, load_safetensors_weights, read_json
-from explorer.errors import CheckpointError, ExplorerError, WeightsError
 from explorer.atomic import write_atomically
+from explorer.errors import CheckpointError, ExplorerError, WeightsError
 from explorer.models.checkpoint import checkpoint_base
+from explorer.registry import Registry
 
 PAPER_ENCODER = "vggish+resnet152"
-_ENCODERS: dict[str, type[Encoder]] = {}
-
-
-def register_encoder(name: str) -> Callable[[type[Encoder]], type[Encoder]]:
-    def decorator(cls: type[Encoder]) -> type[Encoder]:
-        if name in _ENCODERS:
-            raise ValueError(f"encoder {name!r} is registered twice")
-        cls.name = name
-        _ENCODERS[name] = cls
-        return cls
-
-    return decorator
+_ENCODERS: Registry[type[Encoder]] = Registry("encoder")
+register_encoder = _ENCODERS.register
 
 
 def list_encoders() -> list[str]:
-    return [*_ENCODERS, PAPER_ENCODER]
+    return [*_ENCODERS.names(), PAPER_ENCODER]
 
 
 def _encoder_class(name: str) -> type[Encoder]:
