@@ -127,15 +127,13 @@ def evaluate_model(
 def checkpoint_encoder(model: AVModel):
     """The encoder named in the model card, checked to give the feature sizes the model was trained on.
 
-    The card's ``encoder`` is ``{"name": ..., "weights": ...}`` (older cards: a name, with ``encoder_details``
-    beside it). Relative weights paths are relative to the checkpoint's folder, so a checkpoint folder can move.
+    The card's ``encoder`` is ``{"name": ..., "weights": ...}``. Relative weights paths are relative to the
+    checkpoint's folder, so a checkpoint folder can move.
     """
     from explorer.encoders import check_compatible, create_encoder
 
     card = getattr(model, "card", None) or {}
     spec = card.get("encoder")
-    if isinstance(spec, str):
-        spec = {**(card.get("encoder_details") or {}), "name": spec}
     if not isinstance(spec, dict) or not spec.get("name"):
         raise CheckpointError("the checkpoint's card does not name the encoder of its features, so clips cannot be encoded for it.")
     encoder = create_encoder(spec["name"], weights=_weights_path(spec.get("weights"), model))

@@ -191,7 +191,7 @@ def test_cards_name_models_and_tabulate_the_card():
                                        {"metric": "spatial pointing hit rate", "value": "0.268"}]
     assert cards.target_rows(card) == [{"metric": "top-1 accuracy (%)", "target": "≥ 90", "value": "83.3", "met": "no"}]
     assert cards.metric_rows({}) == [] and cards.target_rows({}) == []
-    assert cards.encoder_summary({"encoder": "compact", "encoder_details": {"grid": [7, 7]}}) == "`compact`, 7×7 grid"
+    assert cards.encoder_summary({"encoder": {"name": "compact", "grid": [7, 7]}}) == "`compact`, 7×7 grid"
 
 
 def test_frame_grid_and_colorbar():

@@ -312,13 +312,13 @@ def test_early_stopping_keeps_the_best_epoch():
         assert torch.equal(weights, result.best_state[name])
 
 
-def test_encoder_named_as_a_string_with_details_beside_it(tmp_path):
-    """Cards written by ``explorer demo reproduce`` name the encoder and keep its description in encoder_details."""
+def test_card_names_its_encoder(tmp_path):
+    """The card's ``encoder`` entry opens the encoder; a card without one is a clear error."""
     from explorer.evaluation import checkpoint_encoder
     from explorer.models import create_model
 
     model = create_model("stan", 3, 128, 64, hidden=8)
-    model.card = {"encoder": "compact", "encoder_details": {"weights": "random"}}
+    model.card = {"encoder": {"name": "compact", "weights": "random"}}
     assert checkpoint_encoder(model).name == "compact"
     model.card = {}
     with pytest.raises(CheckpointError, match="does not name the encoder"):

@@ -64,7 +64,7 @@ def test_every_checkpoint_loads_with_a_complete_card():
         model = load_checkpoint(CHECKPOINTS / name)
         card = model.card
         assert model.name == name.removesuffix("_mean_pooling") and card["dataset"] == "demo"
-        assert card["encoder"] == "compact"
+        assert card["encoder"]["name"] == "compact" and card["encoder"]["weights"] == "encoders/compact"
         if name.startswith("stan"):
             assert card["pooling"].startswith(model.pooling + ":")
         assert len(card["classes"]) == model.num_classes

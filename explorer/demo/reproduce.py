@@ -89,8 +89,7 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
     card = {
         "dataset": "demo",
         "classes": list(CLASS_NAMES),
-        "encoder": encoder.name,
-        "encoder_details": {**encoder.describe(), "weights": str(ENCODER_PATH)},
+        "encoder": {**encoder.describe(), "name": encoder.name, "weights": str(ENCODER_PATH)},
         "metrics": metrics,
         "metrics_split": f"test: {recipe.test_clips} clips of demo seed {recipe.test_seed} (never used in training)",
         "training": training,

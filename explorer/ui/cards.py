@@ -86,9 +86,8 @@ def target_rows(card: dict) -> list[dict]:
 
 def encoder_summary(card: dict) -> str:
     """One line on the encoder the model was trained on."""
-    details = card.get("encoder_details") or {}
-    encoder = card.get("encoder")
-    name = encoder.get("name") if isinstance(encoder, dict) else encoder or details.get("encoder") or "unknown"
+    details = card.get("encoder") if isinstance(card.get("encoder"), dict) else {}
+    name = details.get("name") or "unknown"
     parts = [f"`{name}`"]
     if details.get("audio_dim") and details.get("visual_dim"):
         parts.append(f"{details['audio_dim']}-d audio, {details['visual_dim']}-d visual features")

@@ -55,8 +55,7 @@ def encoder_id(model_path: str) -> str:
     """What identifies a model's encoder: its card entry, resolved against the checkpoint folder as the card's
     relative weights paths are. Models that share it share one encoder and one set of encoded features."""
     card = load_model(model_path).card
-    spec = {key: card.get(key) for key in ("encoder", "encoder_details")}
-    return f"{Path(model_path).parent.resolve()}:{json.dumps(spec, sort_keys=True)}"
+    return f"{Path(model_path).parent.resolve()}:{json.dumps(card.get('encoder'), sort_keys=True)}"
 
 
 @st.cache_resource(show_spinner="Loading the encoders…", max_entries=4)
