@@ -52,3 +52,24 @@ def reference_perturbation_tvd(
                 tvd = 0.5 * (_normalized(perturbed.probs) - _normalized(clean.probs)).abs().sum(dim=-1)
                 result[level] += tvd.numpy() / draws
     return result
+
+
+def assert_perturbed_logits_match_forwards(
+    model: AVModel,
+    audio: torch.Tensor,
+    visual: torch.Tensor,
+    audio_noise: torch.Tensor | None,
+    visual_noise: torch.Tensor | None,
+    sigmas: torch.Tensor,
+):
+    """``model.perturbed_logits`` equals one forward per σ with the clean attention held fixed; returns the clean
+    explanation."""
+    with torch.no_grad():
+        clean = model(audio, visual)
+        fast = model.perturbed_logits(audio, visual, clean, audio_noise, visual_noise, sigmas)
+        for level, sigma in enumerate(sigmas):
+            noisy_audio = audio if audio_noise is None else audio + sigma * audio_noise
+            noisy_visual = visual if visual_noise is None else visual + sigma * visual_noise
+            slow = model(noisy_audio, noisy_visual, attention=clean).logits
+            torch.testing.assert_close(fast[level], slow, rtol=1e-5, atol=1e-5)
+    return clean

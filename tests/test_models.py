@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from explorer.models import create_model, list_models
+from perturbation_reference import assert_perturbed_logits_match_forwards
 
 # What each model returns, so a piece that appears or vanishes is a caught regression:
 # (space_attention, time_attention, cam, cav, aux heads, audio relevance, visual relevance)
@@ -200,12 +201,5 @@ def test_perturbed_logits_equal_a_forward_per_sigma(name):
     audio, visual = torch.randn(3, 4, 12), torch.randn(3, 4, 3, 2, 6).relu()
     audio_noise, visual_noise = torch.randn_like(audio), torch.randn_like(visual)
     sigmas = torch.tensor([0.0, 0.3, 1.0])
-    with torch.no_grad():
-        clean = model(audio, visual)
-        fast = model.perturbed_logits(audio, visual, clean, audio_noise, visual_noise, sigmas)
-        for level, sigma in enumerate(sigmas):
-            slow = model(audio + sigma * audio_noise, visual + sigma * visual_noise, attention=clean).logits
-            torch.testing.assert_close(fast[level], slow, rtol=1e-5, atol=1e-5)
-        only_visual = model.perturbed_logits(audio, visual, clean, None, visual_noise, sigmas[1:])
-        torch.testing.assert_close(only_visual[0], model(audio, visual + 0.3 * visual_noise, attention=clean).logits,
-                                   rtol=1e-5, atol=1e-5)
+    assert_perturbed_logits_match_forwards(model, audio, visual, audio_noise, visual_noise, sigmas)
+    assert_perturbed_logits_match_forwards(model, audio, visual, None, visual_noise, sigmas[1:])
