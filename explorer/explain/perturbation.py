@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager
-from dataclasses import fields, replace
 from typing import Any, Iterator
 
 import numpy as np
@@ -95,17 +94,15 @@ def total_variation(first: Tensor, second: Tensor) -> Tensor:
     return 0.5 * (first - second).abs().sum(dim=-1)
 
 
-def _tile(explanation: Explanation, times: int) -> Explanation:
-    """The explanation repeated ``times`` along the batch: clip i of copy c sits at c·N + i."""
+def _held_attention(clean: Explanation, count: int) -> Explanation:
+    """The clean clip's attention, repeated like :func:`_repeat`: all that ``attention=`` reads. CAM, CAV and
+    auxiliary logits are left out, so they are not copied for every draw."""
 
-    def tile(value: Any) -> Any:
-        if isinstance(value, Tensor):
-            return value.repeat(times, *[1] * (value.dim() - 1))
-        if isinstance(value, dict):
-            return {key: tile(item) for key, item in value.items()}
-        return value
+    def repeat(value: Tensor | None) -> Tensor | None:
+        return None if value is None else _repeat(value, count)
 
-    return replace(explanation, **{f.name: tile(getattr(explanation, f.name)) for f in fields(explanation)})
+    return Explanation(_repeat(clean.logits, count), _repeat(clean.probs, count),
+                       repeat(clean.space_attention), repeat(clean.time_attention))
 
 
 def _standard_noise(
@@ -178,7 +175,7 @@ def perturbation_tvd(
                 [None if audio_mask is None else audio, None if visual_mask is None else visual], count, generator
             )
             logits = model.perturbed_logits(  # levels × (draw, clip) × K
-                _repeat(audio, count), _repeat(visual, count), _tile(clean, count),
+                _repeat(audio, count), _repeat(visual, count), _held_attention(clean, count),
                 _masked(audio_noise, audio_mask), _masked(visual_noise, visual_mask), sigmas,
             )
             changed = distribution(torch.sigmoid(logits), normalize).view(len(noisy_levels), count, clip_count, -1)
