@@ -12,11 +12,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: figures go to files, never to a display
 
-from explorer.demo.reproduce import ENCODER_PATH, FIGURE4_CLIPS, check_targets, evaluate_demo_model, make_folder
+from explorer.demo.reproduce import FIGURE4_CLIPS, check_targets, evaluate_demo_model, make_folder
 from explorer.demo.training import DEMO_CHECKPOINTS, FULL, VARIANTS, FeatureSplit, Recipe, extract_features
-from explorer.encoders import load_encoder
 from explorer.errors import CheckpointError, DataError
-from explorer.evaluation import json_ready
+from explorer.evaluation import checkpoint_encoder, json_ready
 from explorer.explain import overlay_on_image, upsample_space
 from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, load_checkpoint
 from explorer.training import predict
@@ -226,7 +225,7 @@ def build_report(checkpoints: Path, out: Path, n: int, seed: int, draws: int, pr
         raise CheckpointError(f"The checkpoints folder {checkpoints} does not exist; run `explorer demo reproduce`.")
     out = make_folder(Path(out), "report")
     models = load_demo_models(checkpoints)
-    encoder = load_encoder(checkpoints / ENCODER_PATH, "compact")
+    encoder = checkpoint_encoder(next(iter(models.values())))  # the demo models share the encoder their cards name
     recipe = replace(FULL, test_clips=n, test_seed=seed, tvd_draws=draws)
     test = extract_features(encoder, n, seed, with_masks=True, keep_clips=min(FIGURE4_CLIPS, n), progress=progress)
     results = {name: evaluate_demo_model(model, test, recipe) for name, model in models.items()}
