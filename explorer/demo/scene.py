@@ -13,6 +13,11 @@ MIN_EVENT_SECONDS = 2
 MULTI_LABEL_RATE = 0.3
 SILENT_DISTRACTOR_RATE = 0.6
 OFFSCREEN_DISTRACTOR_RATE = 0.6
+# Each visible object's longest side is drawn from a range that shrinks with the number of visible objects, then
+# multiplied by this (capped at MAX_EXTENT). Larger objects are closer to AVE, where the sounding object often fills
+# much of the frame; docs/DEMO.md measures the effect on the explanations.
+OBJECT_SCALE = 1.0
+MAX_EXTENT = 0.95
 
 EVENT = "event"  # visible the whole clip and audible in its interval: a label
 SILENT = "silent distractor"  # visible, never audible
@@ -61,11 +66,14 @@ def video_id(seed: int, index: int) -> str:
     return f"demo_{seed}_{index:04d}"
 
 
-def sample_scene(seed: int, index: int) -> SceneSpec:
-    """Clip ``index`` of ``seed``: always the same scene, independent of the other clips."""
+def sample_scene(seed: int, index: int, object_scale: float = OBJECT_SCALE) -> SceneSpec:
+    """Clip ``index`` of ``seed``: always the same scene, independent of the other clips. ``object_scale`` changes
+    only the objects' sizes: every other draw is the same."""
     for name, value in (("seed", seed), ("index", index)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
             raise DataError(f"The demo {name} must be a non-negative integer, got {value!r}.")
+    if not isinstance(object_scale, (int, float)) or not 0.1 <= object_scale <= 3:
+        raise DataError(f"The demo object scale must be a number from 0.1 to 3, got {object_scale!r}.")
     rng = np.random.default_rng([int(seed), int(index)])
     num_events = 2 if rng.random() < MULTI_LABEL_RATE else 1
     has_silent, has_offscreen = rng.random(2) < (SILENT_DISTRACTOR_RATE, OFFSCREEN_DISTRACTOR_RATE)
@@ -89,7 +97,7 @@ def sample_scene(seed: int, index: int) -> SceneSpec:
                 image=demo_class.images[rng.integers(len(demo_class.images))],
                 start_xy=(float(x), float(y)),
                 end_xy=(float(x + dx), float(y + dy)),
-                extent=float(rng.uniform(*extent_range)),
+                extent=min(MAX_EXTENT, float(rng.uniform(*extent_range)) * object_scale),
                 flip=bool(rng.random() < 0.5),
             )
         if role != SILENT:

@@ -7,8 +7,9 @@ frames ``load_clip`` keeps from the mp4 the app decodes, so train-time and app-t
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -18,7 +19,9 @@ from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
 
 from explorer import metrics
-from explorer.demo.corpus import GroundTruth, iter_scenes
+from explorer.demo.corpus import APP_FPS, APP_SIZE, GroundTruth, as_decoded, iter_scenes
+from explorer.demo.feature_cache import cached_features
+from explorer.demo.scene import OBJECT_SCALE
 from explorer.demo.sources import CLASS_NAMES
 from explorer.encoders import Encoder, create_encoder
 from explorer.encoders.base import RANDOM
@@ -26,7 +29,6 @@ from explorer.media import Clip
 from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, create_model
 from explorer.training import TrainResult, train
 
-APP_FPS, APP_SIZE = 8, 224  # what ``explorer demo build`` writes and the app decodes
 ALL_MODELS: tuple[str, ...] = tuple(dict.fromkeys(ABLATION_MODELS + COMPARISON_MODELS))
 # Checkpoints beside the paper's 13 models: name -> (architecture, settings over the recipe's). STAN as the paper
 # pools (Eq. 6), kept so that the report and the app can show what the demo's normalised pooling changes.
@@ -80,15 +82,9 @@ QUICK = Recipe(train_clips=16, val_clips=6, test_clips=6, encoder_clips=8, encod
                tvd_clips=4, tvd_draws=2, sigma2_levels=(0.0, 1.0))
 
 
-def as_decoded(clip: Clip, frames_per_segment: int) -> Clip:
-    """The frames ``load_clip`` keeps from this clip's mp4: each second, the one on screen at t + (k + 0.5) / F."""
-    rate = clip.frames[0].shape[0]
-    picks = [int((k + 0.5) * rate / frames_per_segment) for k in range(frames_per_segment)]
-    return Clip.from_arrays([segment[picks] for segment in clip.frames], clip.audio, clip.sample_rate)
-
-
-def decoded_scenes(n: int, seed: int, frames_per_segment: int) -> Iterator[tuple[Clip, GroundTruth]]:
-    for clip, truth in iter_scenes(n, seed, fps=APP_FPS, size=APP_SIZE):
+def decoded_scenes(n: int, seed: int, frames_per_segment: int, object_scale: float = OBJECT_SCALE,
+                   ) -> Iterator[tuple[Clip, GroundTruth]]:
+    for clip, truth in iter_scenes(n, seed, fps=APP_FPS, size=APP_SIZE, object_scale=object_scale):
         yield as_decoded(clip, frames_per_segment), truth
 
 
@@ -206,36 +202,26 @@ class FeatureSplit:
                             self.time_masks[:n], cut(self.event_masks), cut(self.clips))
 
 
-def extract_features(
-    encoder: Encoder, n: int, seed: int, with_masks: bool = False, keep_clips: int = 0, batch: int = 8,
-    progress: bool = True,
-) -> FeatureSplit:
-    """Render ``n`` clips of ``seed`` and encode them as the app would encode their mp4s."""
-    ids, audio, visual, labels, time_masks, event_masks, clips, pending = [], [], [], [], [], [], [], []
+def extract_splits(
+    encoders: Sequence[Encoder], n: int, seed: int, object_scale: float = OBJECT_SCALE, keep_clips: int = 0,
+    cache: Path | None = None, progress: bool = True,
+) -> list[FeatureSplit]:
+    """Render ``n`` clips of ``seed`` once and encode them as the app would encode their mp4s, once per encoder
+    (cached, see :mod:`explorer.demo.feature_cache`); one split per encoder, with the ground truth."""
+    ids, truth, features = cached_features(encoders, n, seed, object_scale, cache, progress=progress)
+    scenes = list(iter_scenes(keep_clips, seed, fps=APP_FPS, size=APP_SIZE, object_scale=object_scale)) \
+        if keep_clips else []
+    return [
+        FeatureSplit(ids, encoded["audio"], encoded["visual"], truth["labels"], truth["time_masks"].numpy(),
+                     truth["event_masks"].numpy(),
+                     [as_decoded(clip, encoder.frames_per_segment) for clip, _ in scenes] or None)
+        for encoder, encoded in zip(encoders, features)
+    ]
 
-    def flush() -> None:
-        if not pending:
-            return
-        for features_audio, features_visual in encoder.encode_batch(pending):
-            audio.append(features_audio)
-            visual.append(features_visual)
-        pending.clear()
 
-    scenes = decoded_scenes(n, seed, encoder.frames_per_segment)
-    for clip, truth in tqdm(scenes, total=n, desc=f"features seed {seed}", disable=not progress, leave=False):
-        ids.append(truth.video_id)
-        labels.append(torch.from_numpy(truth.labels))
-        time_masks.append(truth.time_mask.max(axis=1))
-        if with_masks:
-            event_masks.append(truth.event_mask)
-        if len(clips) < keep_clips:
-            clips.append(clip)
-        pending.append(clip)
-        if len(pending) == batch:
-            flush()
-    flush()
-    return FeatureSplit(ids, torch.stack(audio), torch.stack(visual), torch.stack(labels), np.stack(time_masks),
-                        np.stack(event_masks) if with_masks else None, clips or None)
+def extract_features(encoder: Encoder, n: int, seed: int, **options) -> FeatureSplit:
+    """:func:`extract_splits` for one encoder."""
+    return extract_splits([encoder], n, seed, **options)[0]
 
 
 # -- the 13 models ---------------------------------------------------------------------------------------------------

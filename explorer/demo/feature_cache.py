@@ -1,0 +1,121 @@
+"""Demo features, rendered once and encoded once: chunks of clips kept as safetensors under a cache folder.
+
+Rendering and the pretrained encoders dominate ``explorer demo reproduce`` and every lever study, so each chunk of
+:data:`CHUNK` clips of one (seed, object scale) is rendered once and encoded by every encoder that lacks it. A chunk
+is keyed by the encoder's description *and* a hash of its weights, so a retrained encoder never reads stale
+features. Ground truth (labels, time masks, event masks) is stored once per chunk, encoder-independent.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+from tqdm.auto import tqdm
+
+from explorer.atomic import write_atomically
+from explorer.demo.corpus import APP_FPS, APP_SIZE, as_decoded, iter_scenes
+from explorer.demo.scene import OBJECT_SCALE
+from explorer.encoders import Encoder
+
+CHUNK = 50
+CACHE_VARIABLE = "EXPLORER_DEMO_CACHE"
+DEFAULT_CACHE = Path.home() / ".cache" / "stan-explorer" / "demo-features"
+
+
+def cache_folder(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get(CACHE_VARIABLE) or DEFAULT_CACHE)
+
+
+def encoder_key(encoder: Encoder) -> str:
+    """A short hash of what the encoder computes: its description (paths aside) and its weights."""
+    description = {key: value for key, value in encoder.describe().items() if key != "weights"}
+    digest = hashlib.sha1(json.dumps(description, sort_keys=True, default=str).encode())
+    for name, tensor in sorted(encoder.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return f"{encoder.name}-{digest.hexdigest()[:12]}"
+
+
+def corpus_key() -> str:
+    """A short hash of everything that decides what a seed's clips look and sound like."""
+    from explorer.demo import scene, sources
+
+    facts = (sources.DEMO_CLASSES, sources.AMBIENT_SOUNDS, sources.BACKGROUNDS, scene.DURATION_SECONDS,
+             scene.MIN_EVENT_SECONDS, scene.MULTI_LABEL_RATE, scene.SILENT_DISTRACTOR_RATE,
+             scene.OFFSCREEN_DISTRACTOR_RATE, scene.MAX_EXTENT)
+    return "corpus-" + hashlib.sha1(repr(facts).encode()).hexdigest()[:10]
+
+
+def _chunk_name(seed: int, object_scale: float, chunk: int) -> str:
+    return f"seed{seed}_scale{object_scale:g}_chunk{chunk:04d}.safetensors"
+
+
+def _render_chunk(seed: int, object_scale: float, chunk: int, n: int, fps: int, size: int):
+    return list(iter_scenes(n, seed, fps=fps, size=size, first_index=chunk * CHUNK, object_scale=object_scale))
+
+
+def _encode(encoder: Encoder, scenes, batch: int = 8) -> dict[str, torch.Tensor]:
+    clips = [as_decoded(clip, encoder.frames_per_segment) for clip, _ in scenes]
+    audio, visual = [], []
+    for start in range(0, len(clips), batch):
+        for features_audio, features_visual in encoder.encode_batch(clips[start : start + batch]):
+            audio.append(features_audio)
+            visual.append(features_visual)
+    return {"audio": torch.stack(audio), "visual": torch.stack(visual)}
+
+
+def _truth(scenes) -> tuple[dict[str, torch.Tensor], list[str]]:
+    truths = [truth for _, truth in scenes]
+    arrays = {
+        "labels": torch.from_numpy(np.stack([truth.labels for truth in truths])),
+        "time_masks": torch.from_numpy(np.stack([truth.time_mask.max(axis=1) for truth in truths])),
+        "event_masks": torch.from_numpy(np.stack([truth.event_mask for truth in truths])),
+    }
+    return arrays, [truth.video_id for truth in truths]
+
+
+def _save(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {key: value.contiguous() for key, value in tensors.items()}
+    write_atomically(path, lambda target: save_file(tensors, str(target), metadata=metadata))
+
+
+def cached_features(
+    encoders: Sequence[Encoder], n: int, seed: int, object_scale: float = OBJECT_SCALE, cache: Path | None = None,
+    fps: int = APP_FPS, size: int = APP_SIZE, progress: bool = True,
+) -> tuple[list[str], dict[str, torch.Tensor], list[dict[str, torch.Tensor]]]:
+    """(video ids, ground truth arrays, one {audio, visual} dict per encoder) for clips 0 … n-1 of ``seed``."""
+    folder = cache_folder(cache) / corpus_key()
+    keys = [encoder_key(encoder) for encoder in encoders]
+    ids, truth_parts, feature_parts = [], [], [[] for _ in encoders]
+    chunks = range((n + CHUNK - 1) // CHUNK)
+    for chunk in tqdm(chunks, desc=f"features seed {seed}", disable=not progress, leave=False):
+        count = min(CHUNK, n - chunk * CHUNK)
+        name = _chunk_name(seed, object_scale, chunk)
+        truth_path = folder / "truth" / name
+        paths = [folder / key / name for key in keys]
+        scenes = None
+        if not truth_path.is_file() or not all(path.is_file() for path in paths):
+            scenes = _render_chunk(seed, object_scale, chunk, CHUNK, fps, size)
+        if not truth_path.is_file():
+            arrays, chunk_ids = _truth(scenes)
+            _save(truth_path, arrays, {"video_ids": json.dumps(chunk_ids)})
+        for index, (encoder, path) in enumerate(zip(encoders, paths)):
+            if not path.is_file():
+                _save(path, _encode(encoder, scenes), {"encoder": json.dumps(encoder.describe(), default=str)})
+            feature_parts[index].append({key: value[:count] for key, value in load_file(str(path)).items()})
+        arrays = load_file(str(truth_path))
+        truth_parts.append({key: value[:count] for key, value in arrays.items()})
+        with safe_open(str(truth_path), "pt") as handle:
+            ids += json.loads(handle.metadata()["video_ids"])[:count]
+    truth = {key: torch.cat([part[key] for part in truth_parts]) for key in truth_parts[0]}
+    features = [{key: torch.cat([part[key] for part in parts]) for key in ("audio", "visual")}
+                for parts in feature_parts]
+    return ids, truth, features

