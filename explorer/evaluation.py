@@ -17,6 +17,7 @@ from torch.utils.data import Dataset
 
 from explorer.errors import CheckpointError, DataError
 from explorer.explain import perturbation_tvd, pointing_game, spatial_pointing_game
+from explorer.explain.pointing import POINTING_TOLERANCE_PX, trivial_spatial_hits
 from explorer.metrics import evaluate_predictions
 from explorer.models.base import AVModel
 from explorer.training import Predictions, iterate_batches, predict
@@ -42,29 +43,44 @@ def json_ready(value):
     return value
 
 
+def _annotated(masks: Sequence[np.ndarray | None] | None) -> list[int]:
+    return [] if masks is None else [i for i, mask in enumerate(masks) if mask is not None]
+
+
 def temporal_pointing(predictions: Predictions, time_masks: Sequence[np.ndarray | None] | None) -> dict:
-    """MAE of time attention against human masks (Table 3), soft and thresholded, over clips that have a mask."""
-    annotated = [] if time_masks is None else [i for i, mask in enumerate(time_masks) if mask is not None]
-    if predictions.time_attention is None or not annotated:
-        return {"pointing_mae_soft": None, "pointing_mae_binary": None, "pointing_clips": 0}
-    attention = [predictions.time_attention[i] for i in annotated]
+    """MAE of time attention against human masks (Table 3), soft and thresholded, over clips that have a mask; the
+    same for the top class's CAV (min-max per clip), and the MAE of answering "every second" beside them."""
+    annotated = _annotated(time_masks)
     masks = [np.asarray(time_masks[i]) for i in annotated]
-    return {
-        "pointing_mae_soft": pointing_game(attention, masks),
-        "pointing_mae_binary": pointing_game(attention, masks, binary=True),
-        "pointing_clips": len(annotated),
-    }
+    scores = {"pointing_mae_soft": None, "pointing_mae_binary": None, "pointing_clips": len(annotated),
+              "cav_mae_soft": None,
+              "baseline_mae_every_second": pointing_game([np.ones(len(mask)) for mask in masks], masks)
+              if masks else None}
+    if predictions.time_attention is not None and annotated:
+        attention = [predictions.time_attention[i] for i in annotated]
+        scores["pointing_mae_soft"] = pointing_game(attention, masks)
+        scores["pointing_mae_binary"] = pointing_game(attention, masks, binary=True)
+    if predictions.class_time is not None and annotated:
+        scores["cav_mae_soft"] = pointing_game([predictions.class_time[i] for i in annotated], masks)
+    return scores
 
 
-def spatial_pointing(predictions: Predictions, space_masks: Sequence[np.ndarray | None] | None) -> float | None:
-    """Hit rate of the space attention's peak inside per-segment object masks (T×H×W per clip)."""
-    if predictions.space_attention is None or space_masks is None:
-        return None
-    annotated = [i for i, mask in enumerate(space_masks) if mask is not None]
-    if not annotated:
-        return None
-    attention = [predictions.space_attention[i] for i in annotated]
-    return _finite_or_none(spatial_pointing_game(attention, [np.asarray(space_masks[i]) for i in annotated]))
+def spatial_pointing(predictions: Predictions, space_masks: Sequence[np.ndarray | None] | None) -> dict:
+    """Hit rates of the space attention's peak and of the top class's CAM peak against per-segment object masks
+    (T×H×W per clip): within 15 px at 224 (the field's pointing game) and strictly inside; the centre point and
+    a random point beside them."""
+    annotated = _annotated(space_masks)
+    masks = [np.asarray(space_masks[i]) for i in annotated]
+    scores = {}
+    for key, maps in (("spatial_hit_rate", predictions.space_attention), ("cam_hit_rate", predictions.class_space)):
+        for suffix, tolerance in (("", POINTING_TOLERANCE_PX), ("_strict", 0)):
+            scores[key + suffix] = None if maps is None or not masks else _finite_or_none(
+                spatial_pointing_game([maps[i] for i in annotated], masks, tolerance))
+    for suffix, tolerance in (("", POINTING_TOLERANCE_PX), ("_strict", 0)):
+        trivial = trivial_spatial_hits(masks, tolerance) if masks else {"centre": None, "random": None}
+        scores["baseline_hit_centre" + suffix] = _finite_or_none(trivial["centre"])
+        scores["baseline_hit_random" + suffix] = _finite_or_none(trivial["random"])
+    return scores
 
 
 def perturbation(
@@ -112,7 +128,7 @@ def evaluate_model(
         "num_clips": len(predictions.indices),
         **{name: _finite_or_none(value) for name, value in scores.items()},
         **temporal_pointing(predictions, time_masks),
-        "spatial_hit_rate": spatial_pointing(predictions, space_masks),
+        **spatial_pointing(predictions, space_masks),
         "sigma2": [],
         "tvd_relevant": [],
         "tvd_irrelevant": [],
@@ -136,7 +152,8 @@ def checkpoint_encoder(model: AVModel):
     spec = card.get("encoder")
     if not isinstance(spec, dict) or not spec.get("name"):
         raise CheckpointError("the checkpoint's card does not name the encoder of its features, so clips cannot be encoded for it.")
-    encoder = create_encoder(spec["name"], weights=_weights_path(spec.get("weights"), model))
+    config = spec.get("config") if isinstance(spec.get("config"), dict) else {}
+    encoder = create_encoder(spec["name"], weights=_weights_path(spec.get("weights"), model), **config)
     check_compatible(encoder, model)
     return encoder
 

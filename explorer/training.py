@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,9 @@ class Predictions:
     indices: list[int]
     time_attention: Tensor | list[Tensor] | None = None  # N×T
     space_attention: Tensor | list[Tensor] | None = None  # N×T×H×W
+    # The class activations of each clip's top predicted class (the class the app explains by default):
+    class_time: Tensor | list[Tensor] | None = None  # N×T CAV, min-max scaled per clip to [0, 1]
+    class_space: Tensor | list[Tensor] | None = None  # N×T×H×W CAM, raw (only its peak is scored)
 
 
 # -- distributed set-up ----------------------------------------------------------------------------------------------
@@ -105,8 +109,13 @@ def train(
     schedule: str = "cosine",
     progress: bool = True,
     device: str | torch.device = "cpu",
+    val_score: Callable[[Predictions], float] | None = None,
 ) -> TrainResult:
-    """Train with Adam, stop early on validation mAP, and leave the best weights in ``model``."""
+    """Train with Adam, stop early on a validation score, and leave the best weights in ``model``.
+
+    The score is validation mAP unless ``val_score`` maps the validation predictions to another number to maximise
+    (a where/when score, for instance: then the model card must say that checkpoints were picked on it).
+    """
     if epochs < 1 or batch_size < 1 or lr <= 0 or patience < 1:
         raise ValueError("epochs, batch_size, lr and patience must be positive")
     device = setup_distributed(torch.device(device))
@@ -159,8 +168,10 @@ def train(
             tqdm.write(
                 f"epoch {epoch}: loss {row['train_loss']:.4f}  val mAP {validation['map']:.2f}  top-1 {validation['top1']:.2f}"
             )
-        if validation["map"] > best_map:
-            best_map, epochs_without_gain = validation["map"], 0
+        score = validation["map"] if val_score is None else val_score(predictions)
+        row["val_score"] = score
+        if score > best_map:
+            best_map, epochs_without_gain = score, 0
             best = TrainResult(copy.deepcopy(model.state_dict()), history, epoch, validation)
         else:
             epochs_without_gain += 1
@@ -202,20 +213,34 @@ def predict(model: AVModel, dataset: Dataset, batch_size: int = 32, device: str 
         raise ValueError("cannot predict on an empty data set")
     device = torch.device(device)
     model.eval()
-    probs, labels, indices, time_parts, space_parts = [], [], [], [], []
+    probs, labels, indices = [], [], []
+    parts: dict[str, list[Tensor]] = {"time": [], "space": [], "class_time": [], "class_space": []}
     for audio, visual, batch_labels, batch_indices in iterate_batches(dataset, batch_size):
-        result = model(audio.to(device).float(), visual.to(device).float())
+        with torch.no_grad():
+            result = model(audio.to(device).float(), visual.to(device).float())
         probs.append(result.probs.cpu())
         labels.append(batch_labels)
         indices.extend(batch_indices)
+        top = result.probs.argmax(dim=1)
+        rows = torch.arange(len(top), device=top.device)
         if result.time_attention is not None:
-            time_parts.append(result.time_attention.cpu())
+            parts["time"].append(result.time_attention.cpu())
         if result.space_attention is not None:
-            space_parts.append(result.space_attention.cpu())
+            parts["space"].append(result.space_attention.cpu())
+        if result.cav is not None:
+            parts["class_time"].append(min_max(result.cav[rows, :, top]).cpu())
+        if result.cam is not None:
+            parts["class_space"].append(result.cam[rows, ..., top].cpu())
+    gathered = {key: _gather(values) if values else None for key, values in parts.items()}
     return Predictions(
-        probs=torch.cat(probs),
-        labels=torch.cat(labels),
-        indices=indices,
-        time_attention=_gather(time_parts) if time_parts else None,
-        space_attention=_gather(space_parts) if space_parts else None,
+        probs=torch.cat(probs), labels=torch.cat(labels), indices=indices,
+        time_attention=gathered["time"], space_attention=gathered["space"],
+        class_time=gathered["class_time"], class_space=gathered["class_space"],
     )
+
+
+def min_max(values: Tensor) -> Tensor:
+    """Each row (N×T) scaled to [0, 1]; a constant row becomes all ones (it points at every segment alike)."""
+    low, high = values.amin(dim=1, keepdim=True), values.amax(dim=1, keepdim=True)
+    span = high - low
+    return torch.where(span > 0, (values - low) / span.clamp(min=1e-12), torch.ones_like(values))

@@ -15,11 +15,14 @@ def add_parser(subparsers) -> None:
     build.add_argument("--fps", type=int, default=8, help="frames per second (default 8)")
     build.add_argument("--size", type=int, default=224, help="frame side in pixels (default 224)")
     build.set_defaults(run=run)
-    reproduce = actions.add_parser("reproduce", help="train the encoders and the 13 demo models, write samples and report")
+    reproduce = actions.add_parser("reproduce", help="encode the demo with the pretrained encoders, train the 13 models, "
+                                                     "write samples and report")
     reproduce.add_argument("--out", default="checkpoints/demo", help="checkpoints folder (default checkpoints/demo)")
     reproduce.add_argument("--samples", default="assets/demo/samples", help="sample clips folder")
     reproduce.add_argument("--report", default="reports/demo", help="report folder (default reports/demo)")
     reproduce.add_argument("--quick", action="store_true", help="tiny sizes, to check the pipeline in seconds")
+    reproduce.add_argument("--cache", help="feature cache folder (default $EXPLORER_DEMO_CACHE or "
+                                           "~/.cache/stan-explorer/demo-features)")
     reproduce.set_defaults(run=run_reproduce)
 
 
@@ -38,6 +41,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
     from explorer.demo.reproduce import reproduce
     from explorer.demo.training import FULL, QUICK
 
-    summary = reproduce(Path(args.out), Path(args.samples), Path(args.report), QUICK if args.quick else FULL)
+    summary = reproduce(Path(args.out), Path(args.samples), Path(args.report), QUICK if args.quick else FULL,
+                        cache=Path(args.cache) if args.cache else None)
     print("stage times: " + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in summary["stage_seconds"].items()))
     return 0

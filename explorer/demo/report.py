@@ -227,6 +227,7 @@ def build_report(checkpoints: Path, out: Path, n: int, seed: int, draws: int, pr
     models = load_demo_models(checkpoints)
     encoder = checkpoint_encoder(next(iter(models.values())))  # the demo models share the encoder their cards name
     recipe = replace(FULL, test_clips=n, test_seed=seed, tvd_draws=draws)
-    test = extract_features(encoder, n, seed, with_masks=True, keep_clips=min(FIGURE4_CLIPS, n), progress=progress)
+    test = extract_features(encoder, n, seed, object_scale=recipe.object_scale, keep_clips=min(FIGURE4_CLIPS, n),
+                            progress=progress)
     results = {name: evaluate_demo_model(model, test, recipe) for name, model in models.items()}
     return write_report(models, test, results, out, recipe, source=f"seed {seed}")

@@ -1,4 +1,4 @@
-"""``explorer demo reproduce``: encoders, the 13 models, the sample clips and the report, from nothing."""
+"""``explorer demo reproduce``: features from the pretrained encoders, the 13 models, the sample clips and the report."""
 from __future__ import annotations
 
 import json
@@ -14,17 +14,16 @@ from explorer.demo.training import (
     RETRAIN_COMMAND,
     FeatureSplit,
     Recipe,
-    extract_features,
+    demo_encoder,
+    extract_splits,
     model_config,
-    train_encoder,
     train_model,
 )
-from explorer.encoders import Encoder, save_encoder
+from explorer.encoders import Encoder
 from explorer.errors import DataError
 from explorer.evaluation import evaluate_model, json_ready, perturbation
 from explorer.models import AVModel, save_checkpoint
 
-ENCODER_PATH = Path("encoders") / "compact"  # inside the checkpoints folder, where the app looks for it
 FIGURE4_CLIPS = 3  # test clips kept with their media for the attention figure
 # The issue's targets for STAN on unseen demo clips: (metric, comparison, bound).
 STAN_TARGETS = {
@@ -85,11 +84,11 @@ def evaluate_demo_model(model: AVModel, test: FeatureSplit, recipe: Recipe) -> d
 
 
 def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recipe: Recipe) -> dict:
-    """The encoder's weights path is relative to the checkpoint's folder, as ``explorer evaluate`` and the app read it."""
+    """The card names the encoder pair, its configuration and each part's packaged weights (package, version, hash)."""
     card = {
         "dataset": "demo",
         "classes": list(CLASS_NAMES),
-        "encoder": {**encoder.describe(), "name": encoder.name, "weights": str(ENCODER_PATH)},
+        "encoder": {**encoder.describe(), "name": encoder.name},
         "metrics": metrics,
         "metrics_split": f"test: {recipe.test_clips} clips of demo seed {recipe.test_seed} (never used in training)",
         "training": training,
@@ -117,19 +116,20 @@ class StageTimer:
         print(f"[{name}] {self.seconds[name]:.1f} s", flush=True)
 
 
-def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, progress: bool = True) -> dict:
-    """Run every stage; returns the timings and each model's test metrics."""
+def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, progress: bool = True,
+              cache: Path | None = None) -> dict:
+    """Run every stage; returns the timings and each model's test metrics. Features are cached (``cache``, else
+    ``$EXPLORER_DEMO_CACHE`` or ~/.cache/stan-explorer), so a rerun trains without rendering or encoding."""
     for folder, what in ((out, "checkpoints"), (samples_out, "samples"), (report_out, "report")):
         make_folder(folder, what)
     timer = StageTimer()
-    with timer.stage("encoders"):
-        encoder, encoder_summary = train_encoder(recipe, progress)
-        save_encoder(encoder, out / ENCODER_PATH)
+    encoder = demo_encoder(recipe)
     with timer.stage("features"):
-        train_split = extract_features(encoder, recipe.train_clips, recipe.train_seed, progress=progress)
-        val_split = extract_features(encoder, recipe.val_clips, recipe.val_seed, progress=progress)
-        test_split = extract_features(encoder, recipe.test_clips, recipe.test_seed, with_masks=True,
-                                      keep_clips=FIGURE4_CLIPS, progress=progress)
+        options = {"object_scale": recipe.object_scale, "cache": cache, "progress": progress}
+        train_split, = extract_splits([encoder], recipe.train_clips, recipe.train_seed, **options)
+        val_split, = extract_splits([encoder], recipe.val_clips, recipe.val_seed, **options)
+        test_split, = extract_splits([encoder], recipe.test_clips, recipe.test_seed, keep_clips=FIGURE4_CLIPS,
+                                     **options)
     results, models = {}, {}
     with timer.stage("models"):
         for name in DEMO_CHECKPOINTS:
@@ -138,7 +138,7 @@ def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, pr
             training = {
                 "recipe": recipe.describe(), "best_epoch": trained.best_epoch, "epochs_run": len(trained.history),
                 "val_metrics": trained.val_metrics, "wall_seconds": round(seconds, 1),
-                "encoder_training": {key: value for key, value in encoder_summary.items() if key != "history"},
+                "checkpoint_selection": "best validation mAP (no where/when score)",
             }
             card = model_card(name, metrics, json_ready(training), encoder, recipe)
             save_checkpoint(model, out / name, card)
@@ -146,11 +146,12 @@ def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, pr
             print(f"  {name}: top-1 {metrics['top1']:.1f}  mAP {metrics['map']:.1f}  F {metrics['f_score']:.1f}  "
                   f"({len(trained.history)} epochs, {seconds:.0f} s)", flush=True)
     with timer.stage("samples"):
-        build_corpus(samples_out, n=recipe.samples, seed=recipe.sample_seed, progress=progress)
+        build_corpus(samples_out, n=recipe.samples, seed=recipe.sample_seed, progress=progress,
+                     object_scale=recipe.object_scale)
     with timer.stage("report"):
         from explorer.demo.report import write_report  # matplotlib only when the report is drawn
 
         write_report(models, test_split, results, report_out, recipe, source=f"seed {recipe.test_seed}")
-    summary = {"stage_seconds": timer.seconds, "encoder": encoder_summary, "metrics": results}
+    summary = {"stage_seconds": timer.seconds, "encoder": encoder.describe(), "metrics": results}
     (report_out / "reproduce.json").write_text(json.dumps(json_ready(summary), indent=1) + "\n", encoding="utf-8")
     return summary

@@ -1,7 +1,8 @@
-"""Train the demo: the ``compact`` encoders on clip labels, then all 13 models on their frozen features.
+"""Train the demo as the paper trains: all 13 models on the frozen features of pretrained encoders.
 
-Only each clip's labels reach a loss, as in the paper: no where/when supervision anywhere, so whatever the
-attention shows was learned. Splits come from disjoint corpus seeds. Clips are rendered in memory and cut to the
+The encoders come pretrained from registry packages (EfficientNet-Lite0 on ImageNet, aiSFX on sound-effects
+libraries); only the models are trained, and only each clip's labels reach a loss: no where/when supervision
+anywhere, so whatever the attention shows was learned. Splits come from disjoint corpus seeds. Clips are rendered in memory and cut to the
 frames ``load_clip`` keeps from the mp4 the app decodes, so train-time and app-time features agree.
 """
 from __future__ import annotations
@@ -13,18 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 from torch.utils.data import TensorDataset
-from tqdm.auto import tqdm
 
-from explorer import metrics
 from explorer.demo.corpus import APP_FPS, APP_SIZE, GroundTruth, as_decoded, iter_scenes
 from explorer.demo.feature_cache import cached_features
 from explorer.demo.scene import OBJECT_SCALE
 from explorer.demo.sources import CLASS_NAMES
 from explorer.encoders import Encoder, create_encoder
-from explorer.encoders.base import RANDOM
 from explorer.media import Clip
 from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, create_model
 from explorer.training import TrainResult, train
@@ -44,19 +41,16 @@ class Recipe:
     train_clips: int = 1000
     val_clips: int = 200
     test_clips: int = 300
-    encoder_clips: int = 1000  # the first clips of the train split train the encoders
-    encoder_val_clips: int = 100
     train_seed: int = 1
     val_seed: int = 2
     test_seed: int = 3
     sample_seed: int = 4
     samples: int = 12
-    encoder_steps: int = 1400
-    visual_batch: int = 32  # clips per step for the visual CNN
-    audio_batch: int = 4  # clips per step for the audio CNN (all their segments)
-    encoder_frames: int = 1  # frames per clip in a visual step (the visual loss averages them)
-    encoder_eval_every: int = 350
-    encoder_lr: float = 2e-3
+    # Frozen pretrained encoders (docs/ENCODERS.md says why these): audio and visual network, and the visual map.
+    audio_encoder: str = "aisfx"
+    visual_encoder: str = "efficientnet_lite0"
+    encoder_config: dict = field(default_factory=lambda: {"layer": "head", "frames_per_segment": 1})
+    object_scale: float = OBJECT_SCALE
     epochs: int = 60
     patience: int = 10
     lr: float = 1e-3
@@ -77,8 +71,7 @@ class Recipe:
 
 
 FULL = Recipe()
-QUICK = Recipe(train_clips=16, val_clips=6, test_clips=6, encoder_clips=8, encoder_val_clips=4, samples=2,
-               encoder_steps=2, visual_batch=4, audio_batch=2, encoder_eval_every=2, epochs=1, patience=1, hidden=8,
+QUICK = Recipe(train_clips=16, val_clips=6, test_clips=6, samples=2, epochs=1, patience=1, hidden=8,
                tvd_clips=4, tvd_draws=2, sigma2_levels=(0.0, 1.0))
 
 
@@ -89,94 +82,9 @@ def decoded_scenes(n: int, seed: int, frames_per_segment: int, object_scale: flo
 
 
 # -- encoders ------------------------------------------------------------------------------------------------------
-@dataclass
-class EncoderInputs:
-    frames: Tensor  # N×T×S×S×3 uint8: one of each segment's decoded frames
-    examples: Tensor  # N×T×1×96×64 log-mel
-    labels: Tensor  # N×K
-
-
-def encoder_inputs(encoder: Encoder, n: int, seed: int, rng: np.random.Generator) -> EncoderInputs:
-    frames, examples, labels = [], [], []
-    for clip, truth in decoded_scenes(n, seed, encoder.frames_per_segment):
-        clip_frames, _ = encoder.visual_input(clip)
-        per_segment = clip_frames.view(clip.num_segments, encoder.frames_per_segment, *clip_frames.shape[1:])
-        picks = torch.from_numpy(rng.integers(encoder.frames_per_segment, size=clip.num_segments))
-        frames.append(per_segment[torch.arange(clip.num_segments), picks])
-        examples.append(encoder.audio_input(clip))
-        labels.append(torch.from_numpy(truth.labels))
-    return EncoderInputs(torch.stack(frames), torch.stack(examples), torch.stack(labels))
-
-
-class ClipHeads(nn.Module):
-    """Linear clip classifiers on the encoders' pooled outputs: the only way labels reach the encoders."""
-
-    def __init__(self, encoder: Encoder, num_classes: int):
-        super().__init__()
-        self.visual = nn.Linear(encoder.visual_dim, num_classes)
-        self.audio = nn.Linear(encoder.audio_dim, num_classes)
-
-    def visual_logits(self, encoder: Encoder, frames: Tensor) -> Tensor:
-        """N×F frames → 7×7 maps → global average pool → mean over the clip's frames → linear."""
-        maps = encoder.embed_frames(encoder.normalize_frames(frames.flatten(0, 1)))
-        return self.visual(maps.mean(dim=(2, 3)).view(*frames.shape[:2], -1).mean(dim=1))
-
-    def audio_logits(self, encoder: Encoder, examples: Tensor) -> Tensor:
-        """N×T log-mel examples → one embedding per segment → max over the clip's segments → linear."""
-        embeddings = encoder.embed_audio(examples.flatten(0, 1)).view(*examples.shape[:2], -1)
-        return self.audio(embeddings.amax(dim=1))
-
-
-@torch.no_grad()
-def _encoder_val_map(encoder: Encoder, heads: ClipHeads, data: EncoderInputs, batch: int = 16) -> dict[str, float]:
-    encoder.eval()
-    parts = range(0, len(data.labels), batch)
-    visual = torch.cat([heads.visual_logits(encoder, data.frames[i : i + batch]) for i in parts])
-    audio = torch.cat([heads.audio_logits(encoder, data.examples[i : i + batch]) for i in parts])
-    return {"visual_val_map": metrics.mean_average_precision(torch.sigmoid(visual), data.labels),
-            "audio_val_map": metrics.mean_average_precision(torch.sigmoid(audio), data.labels)}
-
-
-def train_encoder(recipe: Recipe, progress: bool = True) -> tuple[Encoder, dict]:
-    """Train the compact visual and audio CNNs with clip-level BCE; returns the frozen encoder and a summary.
-
-    Each step takes a batch of single frames (one random segment of each clip: every visible object is on screen the
-    whole clip) and a smaller batch of whole clips' audio (the max over segments needs them all).
-    """
-    started = time.perf_counter()
-    torch.manual_seed(recipe.seed)
-    rng = np.random.default_rng(recipe.seed)
-    encoder = create_encoder("compact", weights=RANDOM)
-    train_data = encoder_inputs(encoder, recipe.encoder_clips, recipe.train_seed, rng)
-    val_data = encoder_inputs(encoder, recipe.encoder_val_clips, recipe.val_seed, rng)
-    heads = ClipHeads(encoder, len(CLASS_NAMES))
-    optimizer = torch.optim.Adam([*encoder.parameters(), *heads.parameters()], lr=recipe.encoder_lr)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=recipe.encoder_steps)
-    history, losses = [], []
-    clips, segments = train_data.frames.shape[:2]
-    for step in tqdm(range(1, recipe.encoder_steps + 1), desc="encoders", disable=not progress, leave=False):
-        encoder.train()
-        visual_clips = torch.from_numpy(rng.choice(clips, min(recipe.visual_batch, clips), replace=False))
-        frame_segments = torch.from_numpy(rng.integers(segments, size=(len(visual_clips), recipe.encoder_frames)))
-        audio_clips = torch.from_numpy(rng.choice(clips, min(recipe.audio_batch, clips), replace=False))
-        frames = train_data.frames[visual_clips[:, None], frame_segments]
-        visual_logits = heads.visual_logits(encoder, frames)
-        audio_logits = heads.audio_logits(encoder, train_data.examples[audio_clips])
-        loss = (F.binary_cross_entropy_with_logits(visual_logits, train_data.labels[visual_clips])
-                + F.binary_cross_entropy_with_logits(audio_logits, train_data.labels[audio_clips]))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        losses.append(loss.item())
-        if step % recipe.encoder_eval_every == 0 or step == recipe.encoder_steps:
-            validation = _encoder_val_map(encoder, heads, val_data)
-            history.append({"step": step, "train_loss": float(np.mean(losses)), **validation})
-            losses = []
-            if progress:
-                tqdm.write("encoders " + ", ".join(f"{key} {value:.3f}" for key, value in history[-1].items()))
-    encoder.eval().requires_grad_(False)
-    return encoder, {"history": history, "seconds": time.perf_counter() - started, **history[-1]}
+def demo_encoder(recipe: Recipe) -> Encoder:
+    """The frozen pretrained pair the recipe names (weights from registry packages, nothing trained here)."""
+    return create_encoder(f"{recipe.audio_encoder}+{recipe.visual_encoder}", **recipe.encoder_config)
 
 
 # -- features --------------------------------------------------------------------------------------------------------
@@ -235,7 +143,7 @@ def model_config(name: str, recipe: Recipe) -> tuple[str, dict]:
 
 
 def train_model(name: str, train_split: FeatureSplit, val_split: FeatureSplit, recipe: Recipe,
-                progress: bool = False) -> tuple[AVModel, TrainResult, float]:
+                progress: bool = False, val_score=None) -> tuple[AVModel, TrainResult, float]:
     """One model (a name of DEMO_CHECKPOINTS) with the shared recipe (Adam, schedule, seed, early stopping on val
     mAP)."""
     started = time.perf_counter()
@@ -245,5 +153,5 @@ def train_model(name: str, train_split: FeatureSplit, val_split: FeatureSplit, r
                          **config)
     result = train(model, train_split.dataset(), val_split.dataset(), epochs=recipe.epochs, lr=recipe.lr,
                    weight_decay=recipe.weight_decay, batch_size=recipe.batch_size, seed=recipe.seed,
-                   patience=recipe.patience, schedule=recipe.schedule, progress=progress)
+                   patience=recipe.patience, schedule=recipe.schedule, progress=progress, val_score=val_score)
     return model.eval(), result, time.perf_counter() - started

@@ -85,11 +85,14 @@ class Encoder(nn.Module):
         return self.encode_batch([clip])[0]
 
     def encode_batch(self, clips: Sequence) -> list[tuple[Tensor, Tensor]]:
-        """Encode several clips with shared forward passes; no gradients, eval mode."""
+        """Encode several clips with shared forward passes; no gradients, eval mode.
+
+        ``no_grad``, not ``inference_mode``: the features go straight into a model, and a model's forward with
+        autograd on cannot save inference tensors for backward."""
         was_training = self.training
         self.eval()
         try:
-            with torch.inference_mode():
+            with torch.no_grad():
                 return [(audio.float().cpu(), visual.float().cpu()) for audio, visual in self(clips)]
         finally:
             self.train(was_training)

@@ -70,11 +70,19 @@ class PairedEncoder(Encoder):
                 f"encoder {audio.name}+{visual.name} needs an audio encoder first and a visual one second."
             )
         self.audio_part, self.visual_part = audio, visual
+        self.config = {**audio.config, **visual.config}  # create_encoder(name, **config) splits them again
         self.name = f"{audio.name}+{visual.name}"
         self.audio_dim, self.audio_hop_frames = audio.audio_dim, audio.audio_hop_frames
         self.visual_dim, self.frame_size, self.stride = visual.visual_dim, visual.frame_size, visual.stride
         self.normalization, self.frames_per_segment = visual.normalization, visual.frames_per_segment
         self.batch_frames = visual.batch_frames
+
+    @property
+    def audio_front_end(self) -> str:
+        return self.audio_part.audio_front_end
+
+    def audio_input(self, clip) -> Tensor:
+        return self.audio_part.audio_input(clip)
 
     def embed_audio(self, examples: Tensor) -> Tensor:
         return self.audio_part.embed_audio(examples)

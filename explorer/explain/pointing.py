@@ -61,6 +61,21 @@ def pointing_game(time_attention: Any, masks: Any, binary: bool = False) -> floa
     return float(np.mean(errors))
 
 
+POINTING_TOLERANCE_PX = 15  # the field's pointing game (Zhang et al. 2016): a hit within 15 px of the object ...
+POINTING_REFERENCE_SIZE = 224  # ... at 224 px; masks of another size scale the tolerance with their longer side
+
+
+def tolerant_mask(mask: np.ndarray, tolerance_px: float = POINTING_TOLERANCE_PX) -> np.ndarray:
+    """``mask`` grown by a disc of ``tolerance_px`` (at 224 px): the points within that distance of the object."""
+    radius = int(round(tolerance_px * max(mask.shape) / POINTING_REFERENCE_SIZE))
+    if radius < 1:
+        return mask.astype(bool)
+    import cv2
+
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return cv2.dilate(mask.astype(np.uint8), disc).astype(bool)
+
+
 @dataclass(frozen=True)
 class SpatialPointingDetails:
     """Counts of the spatial pointing game; ``skipped`` segments had an empty or missing mask."""
@@ -96,9 +111,10 @@ def _frame_masks(masks: Any) -> list[list[np.ndarray | None]]:
     return result
 
 
-def spatial_pointing_details(space_attention: Any, masks: Any) -> SpatialPointingDetails:
+def spatial_pointing_details(space_attention: Any, masks: Any, tolerance_px: float = 0) -> SpatialPointingDetails:
     """Score each (clip, segment) with a non-empty mask: upsample its H×W attention to the mask
-    (bilinear), take the argmax (first one on ties) and count a hit if it lies inside the mask."""
+    (bilinear), take the argmax (first one on ties) and count a hit if it lies inside the mask, or within
+    ``tolerance_px`` of it (at 224 px; :data:`POINTING_TOLERANCE_PX` is the field's convention)."""
     attention_clips = _per_clip(space_attention, "space_attention", 3)
     mask_clips = _frame_masks(masks)
     if len(mask_clips) != len(attention_clips):
@@ -120,11 +136,28 @@ def spatial_pointing_details(space_attention: Any, masks: Any) -> SpatialPointin
             check_binary(mask, f"clip {index} segment {segment} mask")
             upsampled = upsample_space(attention_map, mask.shape)
             row, column = np.unravel_index(np.argmax(upsampled), upsampled.shape)
-            hits += int(mask[row, column])
+            target = tolerant_mask(mask, tolerance_px) if tolerance_px > 0 else mask
+            hits += int(target[row, column])
             scored += 1
     return SpatialPointingDetails(hits=hits, scored=scored, skipped=skipped)
 
 
-def spatial_pointing_game(space_attention: Any, masks: Any) -> float:
+def spatial_pointing_game(space_attention: Any, masks: Any, tolerance_px: float = 0) -> float:
     """Hit rate in [0, 1] of the space attention's peak against ground-truth masks; nan if nothing to score."""
-    return spatial_pointing_details(space_attention, masks).hit_rate
+    return spatial_pointing_details(space_attention, masks, tolerance_px).hit_rate
+
+
+def trivial_spatial_hits(masks: Any, tolerance_px: float = 0) -> dict[str, float]:
+    """The references every spatial score needs beside it: the hit rate of always pointing at the frame's centre, and
+    the expected hit rate of a uniformly random point (the mask's area share), over the segments with a mask."""
+    centre_hits, area_shares = [], []
+    for frames in _frame_masks(masks):
+        for mask in frames:
+            if mask is None or not mask.any():
+                continue
+            target = tolerant_mask(mask, tolerance_px) if tolerance_px > 0 else mask.astype(bool)
+            centre_hits.append(target[(mask.shape[0] - 1) // 2, (mask.shape[1] - 1) // 2])
+            area_shares.append(target.mean())
+    if not centre_hits:
+        return {"centre": float("nan"), "random": float("nan")}
+    return {"centre": float(np.mean(centre_hits)), "random": float(np.mean(area_shares))}

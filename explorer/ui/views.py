@@ -89,7 +89,11 @@ def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: in
     st.image(grid, width="stretch")
     st.caption((SPACE_HELP + " " if explain else "") + range_note(maps))
     frame_column, overlay_column, control_column = st.columns([2, 2, 1])
-    second = control_column.slider("Second to enlarge", 0, clip.num_segments - 1, 0, key=f"{key}_second")
+    if clip.num_segments > 1:
+        second = control_column.slider("Second to enlarge", 0, clip.num_segments - 1, 0, key=f"{key}_second")
+    else:  # a slider needs a range of at least two values; a one-second clip has one
+        second = 0
+        control_column.caption("One second only: it is shown enlarged.")
     control_column.image(colorbar(st.session_state["colormap"]), caption="0 ← colour scale → 1", width="stretch")
     frame_column.image(clip.middle_frame(second), caption=f"Frame at {second} s", width="stretch")
     overlay_column.image(overlays[second], caption=f"{what} at {second} s", width="stretch")

@@ -1,0 +1,57 @@
+"""Real videos, from photos and recordings no demo training clip uses: the demo STAN names the classes it knows and
+stays unsure on the ones it does not."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from explorer.demo.real import REAL_VIDEOS, UNSURE_BELOW, VIDEOS_DIR, real_clip
+from explorer.demo.sources import CLASS_NAMES, DEMO_CLASSES, HELD_OUT_SOUNDS
+from explorer.evaluation import checkpoint_encoder
+from explorer.media import load_clip
+from explorer.models import load_checkpoint
+
+STAN = Path(__file__).resolve().parents[1] / "checkpoints" / "demo" / "stan"
+
+
+@pytest.fixture(scope="module")
+def stan():
+    model = load_checkpoint(STAN)
+    return model, checkpoint_encoder(model)
+
+
+def probabilities(stan, clip) -> np.ndarray:
+    model, encoder = stan
+    audio, visual = encoder.encode(clip)
+    with torch.no_grad():
+        return model(audio[None], visual[None]).probs[0].numpy()
+
+
+def test_no_demo_class_draws_a_held_out_recording():
+    drawn = {sound for demo_class in DEMO_CLASSES for sound in demo_class.sounds}
+    assert not drawn & set(HELD_OUT_SOUNDS)
+    for video in REAL_VIDEOS:
+        assert video.sound.removeprefix("demo:") not in drawn
+
+
+@pytest.mark.parametrize("video", [video for video in REAL_VIDEOS if video.expected], ids=lambda video: video.name)
+def test_stan_names_the_class_of_a_real_video(stan, video):
+    """The shipped mp4, decoded as the app decodes an upload."""
+    probs = probabilities(stan, load_clip(VIDEOS_DIR / f"{video.name}.mp4"))
+    assert CLASS_NAMES[int(probs.argmax())] == video.expected, dict(zip(CLASS_NAMES, probs.round(2)))
+
+
+@pytest.mark.parametrize("video", [video for video in REAL_VIDEOS if not video.expected], ids=lambda video: video.name)
+def test_stan_is_unsure_on_a_class_it_does_not_know(stan, video):
+    probs = probabilities(stan, load_clip(VIDEOS_DIR / f"{video.name}.mp4"))
+    assert probs.max() < UNSURE_BELOW, dict(zip(CLASS_NAMES, probs.round(2)))
+
+
+def test_shipped_videos_are_the_ones_the_code_makes():
+    for video in REAL_VIDEOS:
+        decoded, made = load_clip(VIDEOS_DIR / f"{video.name}.mp4"), real_clip(video)
+        assert decoded.num_segments == made.num_segments
+        assert decoded.frames[0].shape[1:] == made.frames[0].shape[1:]
