@@ -5,6 +5,7 @@ This entry declares the pages (top-level ``pages/``) and draws the shared sideba
 import streamlit as st
 
 from explorer.ui import home, state
+from explorer.ui.guard import page_guard
 
 st.set_page_config(page_title="STAN Explorer", page_icon=":material/movie:", layout="wide")
 
@@ -16,5 +17,6 @@ navigation = st.navigation([
     st.Page(state.PAGES_DIR / "pointing_game.py", title="Pointing game", icon=":material/my_location:"),
     st.Page(state.PAGES_DIR / "compare.py", title="Compare", icon=":material/compare:"),
 ])
-state.sidebar()
-navigation.run()
+with page_guard(f"the {navigation.title} page"):
+    state.sidebar()
+    navigation.run()

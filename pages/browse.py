@@ -70,7 +70,7 @@ result = state.explain_clip(selection.model_path, state.clip_key(clip), clip)
 with prediction_column:
     views.predictions(result, dataset.classes, sample.labels)
 views.explanation_views(clip, result, dataset.classes, sample.labels, annotation_boxes(sample, dataset.classes),
-                        "browse", sample.video_id, model.name)
+                        "browse", sample.video_id, model)
 with st.expander("Counterfactuals: mute, blank or swap the audio"):
     others = {s.video_id: (lambda s=s: state.sample_clip(selection, s.video_id)) for s in dataset.samples
               if s.index in on_disk and s.index != sample.index}

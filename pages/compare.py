@@ -4,7 +4,7 @@ import streamlit as st
 from explorer.errors import ExplorerError
 from explorer.models.checkpoint import list_checkpoints
 from explorer.ui import state, views
-from explorer.ui.cards import COMPARISON_DEFAULTS, pick_defaults
+from explorer.ui.cards import COMPARISON_DEFAULTS, leads_with_class_maps, pick_defaults
 from explorer.ui.samples import annotation_boxes
 
 st.title("Compare two models")
@@ -40,7 +40,8 @@ for side, column in enumerate(st.columns(2, gap="large")):
             continue
         result = state.explain_clip(path, state.clip_key(clip), clip)
         views.predictions(result, dataset.classes, sample.labels)
-        class_index, per_class = views.class_picker(result, dataset.classes, sample.labels, f"compare_{side}")
+        class_index, per_class = views.class_picker(result, dataset.classes, sample.labels, f"compare_{side}",
+                                                    leads_with_class_maps(model.card))
         views.space_view(clip, result, dataset.classes, class_index if per_class else None, f"compare_{side}", model.name,
                          explain=False)
         views.time_view(clip, result, dataset.classes, class_index, boxes, f"compare_{side}", model.name)

@@ -38,4 +38,4 @@ video_column, prediction_column = st.columns(2)
 video_column.video(upload.getvalue(), format=upload.type or "video/mp4")
 with prediction_column:
     views.predictions(result, selection.classes)
-views.explanation_views(clip, result, selection.classes, None, (), "upload", upload.name, model.name)
+views.explanation_views(clip, result, selection.classes, None, (), "upload", upload.name, model)

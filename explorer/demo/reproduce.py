@@ -26,9 +26,11 @@ from explorer.models import AVModel, save_checkpoint
 
 FIGURE4_CLIPS = 3  # test clips kept with their media for the attention figure
 # The issue's targets for STAN on unseen demo clips: (metric, comparison, bound).
+# The where/when targets are checked for the gates (A^t, A^s) and for STAN's class maps (the top class's CAV and CAM).
 STAN_TARGETS = {
     "top1": (">=", 90.0), "f_score": (">=", 80.0), "pointing_mae_soft": ("<=", 0.20),
     "spatial_hit_rate": (">=", 0.80), "tvd_ratio_at_sigma2_1": (">=", 5.0),
+    "cav_mae_soft": ("<=", 0.20), "cam_hit_rate": (">=", 0.80),
 }
 
 # Why each STAN checkpoint pools as it does; its model card quotes this.
@@ -99,7 +101,20 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
         card["pooling"] = POOLING_NOTES[config.get("pooling", "mean")]
     if architecture == "stan":
         card["targets"] = check_targets(metrics)
+        card["lead_with"] = lead_with(metrics)
     return card
+
+
+def lead_with(metrics: dict) -> dict | None:
+    """Which explanation the app opens on: STAN's class maps when both explain better than its gates on the test
+    clips (CAM hit above A^s hit, CAV MAE below A^t MAE), else the gates. The reason goes on the card."""
+    keys = ("cam_hit_rate", "spatial_hit_rate", "cav_mae_soft", "pointing_mae_soft")
+    if any(metrics.get(key) is None for key in keys):
+        return None
+    cam, gate, cav, gate_time = (metrics[key] for key in keys)
+    why = (f"On unseen demo clips the top class's CAM peak lies within 15 px of the sounding object in {cam:.0%} of "
+           f"the seconds (A^s: {gate:.0%}); its CAV's pointing MAE is {cav:.3f} (A^t: {gate_time:.3f}).")
+    return {"view": "class maps" if cam > gate and cav < gate_time else "attention", "why": why}
 
 
 class StageTimer:

@@ -29,7 +29,13 @@ METRIC_LABELS = {
     "f_score": "F-score (%)",
     "pointing_mae_soft": "pointing MAE, soft (lower is better)",
     "pointing_mae_binary": "pointing MAE, binary (lower is better)",
-    "spatial_hit_rate": "spatial pointing hit rate",
+    "cav_mae_soft": "pointing MAE of the top class's CAV",
+    "baseline_mae_every_second": "pointing MAE of “every second” (reference)",
+    "spatial_hit_rate": "spatial hit rate of A^s (15 px)",
+    "spatial_hit_rate_strict": "spatial hit rate of A^s (inside the mask)",
+    "cam_hit_rate": "spatial hit rate of the top class's CAM (15 px)",
+    "baseline_hit_centre": "spatial hit rate of the centre point (reference)",
+    "baseline_hit_random": "spatial hit rate of a random point (reference)",
     "tvd_ratio_at_sigma2_1": "TVD relevant / irrelevant at σ² = 1",
 }
 # Comparisons the app opens with: the paper's model against its closest rivals.
@@ -94,3 +100,15 @@ def encoder_summary(card: dict) -> str:
     if details.get("grid"):
         parts.append("{}×{} grid".format(*details["grid"]))
     return ", ".join(parts)
+
+
+def leads_with_class_maps(card: dict | None) -> bool:
+    """Whether the card says the model's class maps (CAM, CAV) explain better than its gates (A^s, A^t): then the
+    views open on them, labelled as such."""
+    lead = (card or {}).get("lead_with")
+    return isinstance(lead, dict) and lead.get("view") == "class maps"
+
+
+def lead_reason(card: dict | None) -> str:
+    lead = (card or {}).get("lead_with")
+    return str(lead.get("why", "")) if isinstance(lead, dict) else ""

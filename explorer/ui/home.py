@@ -5,8 +5,8 @@ import streamlit as st
 
 from explorer.errors import ExplorerError
 from explorer.ui import state, views
-from explorer.ui.analysis import predicted_classes, space_maps
-from explorer.ui.cards import friendly_name
+from explorer.ui.analysis import class_activation_values, predicted_classes, space_maps
+from explorer.ui.cards import friendly_name, lead_reason, leads_with_class_maps
 from explorer.ui.figures import frame_grid, time_figure
 from explorer.ui.samples import annotation_boxes
 
@@ -68,15 +68,23 @@ def where_when_example(selection: state.Selection) -> None:
     st.markdown(f"{friendly_name(selection.model.name)} on demo clip **{sample.video_id}**: predicted "
                 f"**{classes[top]}** (probability {result.probs[top]:.2f}); annotated: "
                 f"{', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}.")
-    maps = space_maps(result, None)
+    class_maps = leads_with_class_maps(selection.model.card) and result.cam is not None
+    maps = space_maps(result, top if class_maps else None)
     if maps is not None:
         st.image(frame_grid(views.attention_overlays(clip, maps)), width="stretch")
-        st.caption("**Where**: the middle frame of each second (0 s top left) with A^s·A^t, space attention times "
-                   f"time attention, blended on top; red is attended, blue ignored (range {maps.min():.2f} … "
-                   f"{maps.max():.2f}).")
+        what = (f"the class activation map (CAM) of “{classes[top]}”, rescaled to [0, 1]" if class_maps else
+                "A^s·A^t, space attention times time attention")
+        st.caption(f"**Where**: the middle frame of each second (0 s top left) with {what}, blended on top; red is "
+                   f"attended, blue ignored (range {maps.min():.2f} … {maps.max():.2f}).")
     if result.time_attention is not None:
-        figure = time_figure(clip.audio, clip.sample_rate, {"time attention A^t": result.time_attention},
-                             annotation_boxes(sample, dataset.classes))
+        curves = {"time attention A^t": result.time_attention}
+        if class_maps and result.cav is not None:
+            curves = {f"CAV of “{classes[top]}” (rescaled)": class_activation_values(result, top), **curves}
+        figure = time_figure(clip.audio, clip.sample_rate, curves, annotation_boxes(sample, dataset.classes))
         st.plotly_chart(figure, width="stretch", key="home_time_chart")
-        st.caption("**When**: time attention (red) over the waveform (grey); shaded boxes are the annotated events "
-                   "(green: heard, purple: seen).")
+        st.caption("**When**: " + ("the class activation value (CAV) of the predicted class and " if class_maps
+                                   else "") + "time attention over the waveform (grey); shaded boxes are the "
+                   "annotated events (green: heard, purple: seen).")
+    if class_maps:
+        st.caption("This model's class maps explain better than its attention gates on unseen clips, so they lead. "
+                   + lead_reason(selection.model.card))

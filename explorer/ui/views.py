@@ -19,7 +19,7 @@ from explorer.ui.analysis import (
     space_maps,
     unit_range,
 )
-from explorer.ui.cards import friendly_name
+from explorer.ui.cards import friendly_name, lead_reason, leads_with_class_maps
 from explorer.ui.counterfactuals import COUNTERFACTUALS, counterfactual_clip
 from explorer.ui.figures import colorbar, frame_grid, overlay_frames, overlay_video, png_bytes, time_figure
 
@@ -36,15 +36,21 @@ def clip_warnings(clip) -> None:
 
 
 def predictions(result: ClipResult, classes: Sequence[str], labels: np.ndarray | None = None) -> None:
+    if float(result.probs.max()) < PREDICTION_THRESHOLD:
+        st.warning(f"Unsure: no class reaches probability {PREDICTION_THRESHOLD}. The clip may show something this "
+                   f"model was not trained on (it knows {len(classes)} classes); the views below explain its best "
+                   "guess, which is likely wrong.")
     st.dataframe(prediction_rows(result.probs, classes, labels), hide_index=True, width="stretch",
                  column_config={"probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0, format="%.2f")})
     st.caption(f"The five most probable classes; a class counts as predicted at probability ≥ {PREDICTION_THRESHOLD}."
                + (" Ticked “true label”: the annotation." if labels is not None else ""))
 
 
-def class_picker(result: ClipResult, classes: Sequence[str], labels: np.ndarray | None, key: str) -> tuple[int, bool]:
+def class_picker(result: ClipResult, classes: Sequence[str], labels: np.ndarray | None, key: str,
+                 class_maps_first: bool = False) -> tuple[int, bool]:
     """The target class (default: the top prediction; click a label to re-target) and whether the space view
-    shows its CAM instead of the class-agnostic A^s·A^t."""
+    shows its CAM instead of the class-agnostic A^s·A^t (on by default when the model's card says its class maps
+    explain better than its gates)."""
     shown = predicted_classes(result.probs)
     if labels is not None:
         shown += [int(i) for i in np.flatnonzero(labels) if int(i) not in shown]
@@ -52,8 +58,8 @@ def class_picker(result: ClipResult, classes: Sequence[str], labels: np.ndarray 
     # the options are part of the key, so another clip starts again from its own top prediction
     picked = st.segmented_control("Target class", names, default=names[0], key=f"{key}_target_{'|'.join(names)}",
                                     help="Predicted and true labels; the time view draws this class's CAV.")
-    per_class = st.toggle("Per-class CAM", key=f"{key}_per_class",
-                             help="Off: the class-agnostic A^s·A^t. On: the CAM of the target class.")
+    per_class = st.toggle("Per-class CAM", value=class_maps_first and result.cam is not None, key=f"{key}_per_class",
+                          help="Off: the class-agnostic A^s·A^t. On: the CAM of the target class.")
     return classes.index(picked or names[0]), per_class
 
 
@@ -125,12 +131,16 @@ def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int
 
 
 def explanation_views(clip, result: ClipResult, classes: Sequence[str], labels: np.ndarray | None,
-                      boxes: Sequence[tuple[str, float, float]], key: str, source: str, model_name: str) -> None:
+                      boxes: Sequence[tuple[str, float, float]], key: str, source: str, model) -> None:
     """Predictions, the two views and the export buttons for one clip."""
-    class_index, per_class = class_picker(result, classes, labels, key)
-    strip = space_view(clip, result, classes, class_index if per_class else None, key, model_name)
-    time_view(clip, result, classes, class_index, boxes, key, model_name)
-    export(clip, result, classes, strip, key, source, model_name)
+    class_maps_first = leads_with_class_maps(getattr(model, "card", None))
+    class_index, per_class = class_picker(result, classes, labels, key, class_maps_first)
+    if class_maps_first:
+        st.caption(f"This model's class maps explain better than its attention gates, so the views open on them. "
+                   f"{lead_reason(model.card)}")
+    strip = space_view(clip, result, classes, class_index if per_class else None, key, model.name)
+    time_view(clip, result, classes, class_index, boxes, key, model.name)
+    export(clip, result, classes, strip, key, source, model.name)
 
 
 def export(clip, result: ClipResult, classes: Sequence[str], strip: np.ndarray | None, key: str, source: str,
