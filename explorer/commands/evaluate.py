@@ -96,9 +96,15 @@ def _print_report(result: dict) -> None:
     print(f"  top-1 {number('top1')}  mAP {number('map')}  class-mAP {number('class_map')}  F-score {number('f_score')}")
     print(
         f"  temporal pointing game (MAE, lower is better): soft {number('pointing_mae_soft', '{:.3f}')}  "
-        f"binary {number('pointing_mae_binary', '{:.3f}')}  over {result['pointing_clips']} annotated clips"
+        f"binary {number('pointing_mae_binary', '{:.3f}')}  top class's CAV {number('cav_mae_soft', '{:.3f}')}  "
+        f"(\"every second\": {number('baseline_mae_every_second', '{:.3f}')})  over {result['pointing_clips']} "
+        "annotated clips"
     )
-    print(f"  spatial pointing game hit rate: {number('spatial_hit_rate', '{:.3f}')}")
+    print(f"  spatial pointing game hit rate, within 15 px / strict: A^s {number('spatial_hit_rate', '{:.3f}')} / "
+          f"{number('spatial_hit_rate_strict', '{:.3f}')}  top class's CAM {number('cam_hit_rate', '{:.3f}')} / "
+          f"{number('cam_hit_rate_strict', '{:.3f}')}  (centre point {number('baseline_hit_centre', '{:.3f}')} / "
+          f"{number('baseline_hit_centre_strict', '{:.3f}')}, random point {number('baseline_hit_random', '{:.3f}')} / "
+          f"{number('baseline_hit_random_strict', '{:.3f}')})")
     for level, relevant, irrelevant in zip(result["sigma2"], result["tvd_relevant"], result["tvd_irrelevant"]):
         print(f"  σ²={level:<4g} TVD relevant {relevant:.4f}  irrelevant {irrelevant:.4f}")
 

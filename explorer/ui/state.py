@@ -27,6 +27,7 @@ from explorer.models.checkpoint import list_checkpoints, load_checkpoint
 from explorer.media import load_clip
 from explorer.ui.analysis import ClipResult, explain_features
 from explorer.ui.cards import checkpoint_label, encoder_summary, friendly_name, metric_rows, pick_defaults, target_rows
+from explorer.ui.confine import confined
 from explorer.ui.samples import CONTAINERS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -206,6 +207,8 @@ def _model_picker() -> tuple[AVModel | None, str | None, str | None]:
             return None, None, f"No trained checkpoint found under {checkpoints_dir()}. Run `explorer demo reproduce`."
         return None, None, "Type the path of a checkpoint to load it."
     try:
+        if choice not in found:  # typed by the visitor
+            confined(choice, suffixes=(".json", ".safetensors"))
         return load_model(choice), choice, None
     except ExplorerError as error:
         return None, choice, str(error)
@@ -253,6 +256,12 @@ def sidebar() -> Selection:
             key=f"{dataset}_root", help=f"Or set {ROOT_VARIABLES[dataset]} before starting the app.",
         ).strip()
         root = Path(typed) if typed else None
+        if root is not None:
+            try:
+                confined(root)
+            except ExplorerError as error:
+                st.sidebar.error(str(error))
+                root = None
     st.sidebar.header("Display")
     settings()
     st.sidebar.selectbox("Colormap", list(COLORMAPS), key="colormap",
