@@ -377,3 +377,25 @@ def test_upload_longer_than_a_minute_says_only_the_first_60_s_count(tmp_path):
     app = upload(run_app("upload"), long_clip.name, long_clip.read_bytes())
     assert_clean(app)
     assert any("60" in w.value for w in app.warning), [w.value for w in app.warning]
+
+
+# Every clip load_clip accepts renders on the Upload page (issue: a 1.5 s clip broke the "second to enlarge" slider).
+UNUSUAL_CLIPS = {
+    "one_segment_1.5s.mp4": dict(seconds=1.5, audio_codec="aac", tone=(440.0, 0.0, 1.5)),
+    "one_segment_1.0s.mp4": dict(seconds=1.0, audio_codec="aac", tone=(440.0, 0.0, 1.0)),
+    "two_segments.mp4": dict(seconds=2.0, audio_codec="aac", tone=(440.0, 0.0, 1.0)),
+    "portrait.mp4": dict(seconds=2.0, size=(54, 96), audio_codec="aac", tone=(440.0, 0.0, 2.0)),
+    "tiny.mp4": dict(seconds=2.0, size=(96, 64)),
+    "one_fps.mp4": dict(seconds=3.0, fps=1, audio_codec="aac", tone=(440.0, 0.0, 3.0)),
+    "fast_120fps.mp4": dict(seconds=2.0, fps=120, audio_codec="aac", tone=(440.0, 0.0, 2.0)),
+    "surround_48k.mkv": dict(seconds=2.0, audio_codec="aac", audio_rate=48000, channels=6, tone=(440.0, 0.0, 2.0)),
+    "rotated.mp4": dict(seconds=2.0, size=(96, 54), rotation=-90, audio_codec="aac", tone=(440.0, 0.0, 2.0)),
+}
+
+
+@pytest.mark.parametrize("name", list(UNUSUAL_CLIPS))
+def test_upload_of_unusual_valid_clips_renders(name, tmp_path):
+    path = make_video(tmp_path / name, **UNUSUAL_CLIPS[name])
+    app = upload(run_app("upload"), name, path.read_bytes())
+    assert_clean(app)
+    assert app.get("image"), name
