@@ -41,7 +41,7 @@ for side, column in enumerate(st.columns(2, gap="large")):
         result = state.explain_clip(path, state.clip_key(clip), clip)
         views.predictions(result, dataset.classes, sample.labels)
         class_index, per_class = views.class_picker(result, dataset.classes, sample.labels, f"compare_{side}",
-                                                    leads_with_class_maps(model.card))
+                                                    leads_with_class_maps(model.card, "space"))
         views.space_view(clip, result, dataset.classes, class_index if per_class else None, f"compare_{side}", model.name,
                          explain=False)
         views.time_view(clip, result, dataset.classes, class_index, boxes, f"compare_{side}", model.name)

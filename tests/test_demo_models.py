@@ -23,13 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINTS = ROOT / "checkpoints" / "demo"
 SAMPLES = ROOT / "assets" / "demo" / "samples"
 UNSEEN_SEED = 9001  # never used to train, validate or test the committed models
-# Set from what the committed STAN (normalized pooling) measures on 40 unseen clips (seeds 9001 and 9003: top-1 67-80,
-# F-score 55-69, pointing MAE 0.26-0.33, spatial hit rate 0.38-0.41, TVD ratio 4.7-5.9) with a margin. They are looser
-# than the targets, which the committed STAN misses (see reports/demo). An untrained STAN fails the
-# recognition and spatial floors (top-1 7-18, F 15-17, hit rate 0.02); see test_floors_reject_an_untrained_stan.
-STAN_FLOORS = {"top1": 55.0, "f_score": 40.0, "pointing_mae_soft": 0.40, "spatial_hit_rate": 0.25, "tvd_ratio": 2.5}
-UNTRAINED_FAILS = ("top1", "f_score", "spatial_hit_rate")
-SPATIAL_HIT_FLOOR = 0.60
+# Set from what the committed STAN measures on the 40 unseen clips of seed 9001 (top-1 90.0, F-score 80.8, A^t MAE
+# 0.446, top class's CAV MAE 0.302, A^s hit 0.735, CAM hit 0.812 within 15 px, TVD ratio 1.79), with a margin. An
+# untrained STAN scores top-1 7.5, F 14.8, CAV MAE 0.52, A^s hit 0.375 and CAM hit 0.407, and fails those floors (see
+# test_floors_reject_an_untrained_stan). Its A^t MAE (0.287) is that of "every second" (0.285), better than the
+# trained gate's: A^t does not explain "when" on the demo (docs/DEMO.md), so its floor only guards against regressions.
+STAN_FLOORS = {"top1": 75.0, "f_score": 65.0, "pointing_mae_soft": 0.55, "cav_mae_soft": 0.40,
+               "spatial_hit_rate": 0.60, "cam_hit_rate": 0.65, "tvd_ratio": 1.2}
+UNTRAINED_FAILS = ("top1", "f_score", "cav_mae_soft", "spatial_hit_rate", "cam_hit_rate")
 FLOOR_RECIPE = replace(FULL, sigma2_levels=(0.0, 1.0), tvd_draws=10, tvd_clips=40)  # the floors need only σ² = 1
 EVALUATION_KEYS = ("top1", "map", "f_score", "pointing_mae_soft", "pointing_mae_binary", "spatial_hit_rate", "sigma2",
                    "tvd_relevant", "tvd_irrelevant")
@@ -52,7 +53,7 @@ def floor_failures(metrics: dict) -> list[str]:
     failures = []
     for name, bound in STAN_FLOORS.items():
         value = measured[name]
-        if value is None or (value > bound if name.startswith("pointing") else value < bound):
+        if value is None or (value > bound if "mae" in name else value < bound):
             failures.append(f"{name}={value}")
     return failures
 
@@ -90,10 +91,18 @@ def test_committed_stan_explains_unseen_clips(unseen):
     assert floor_failures(metrics) == []
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: STAN's attention peak hits the object ~40% of the time")
-def test_committed_stan_points_at_the_sounding_object(unseen):
+@pytest.mark.xfail(strict=True, reason="known miss: the class-agnostic time gate follows off-screen sounds; its MAE "
+                                        "is worse than answering every second (docs/DEMO.md)")
+def test_committed_stan_says_when_better_than_every_second(unseen):
     metrics = evaluate_demo_model(load_checkpoint(CHECKPOINTS / "stan"), unseen, FLOOR_RECIPE)
-    assert metrics["spatial_hit_rate"] >= SPATIAL_HIT_FLOOR
+    assert metrics["pointing_mae_soft"] < metrics["baseline_mae_every_second"]
+
+
+def test_committed_stan_points_better_than_the_trivial_references(unseen):
+    metrics = evaluate_demo_model(load_checkpoint(CHECKPOINTS / "stan"), unseen, FLOOR_RECIPE)
+    assert metrics["spatial_hit_rate"] > metrics["baseline_hit_centre"] + 0.1
+    assert metrics["spatial_hit_rate_strict"] > metrics["baseline_hit_centre_strict"] + 0.2
+    assert metrics["cam_hit_rate"] > metrics["baseline_hit_random"] + 0.3
 
 
 def test_floors_reject_an_untrained_stan(unseen):

@@ -102,11 +102,11 @@ def encoder_summary(card: dict) -> str:
     return ", ".join(parts)
 
 
-def leads_with_class_maps(card: dict | None) -> bool:
-    """Whether the card says the model's class maps (CAM, CAV) explain better than its gates (A^s, A^t): then the
-    views open on them, labelled as such."""
+def leads_with_class_maps(card: dict | None, view: str) -> bool:
+    """Whether the card says that for ``view`` ("space" or "time") the model's class map (CAM, CAV) explains better
+    than its gate (A^s, A^t): then that view opens on it, labelled as such."""
     lead = (card or {}).get("lead_with")
-    return isinstance(lead, dict) and lead.get("view") == "class maps"
+    return isinstance(lead, dict) and lead.get(view) == "class maps"
 
 
 def lead_reason(card: dict | None) -> str:

@@ -68,7 +68,8 @@ def where_when_example(selection: state.Selection) -> None:
     st.markdown(f"{friendly_name(selection.model.name)} on demo clip **{sample.video_id}**: predicted "
                 f"**{classes[top]}** (probability {result.probs[top]:.2f}); annotated: "
                 f"{', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}.")
-    class_maps = leads_with_class_maps(selection.model.card) and result.cam is not None
+    class_maps = leads_with_class_maps(selection.model.card, "space") and result.cam is not None
+    cav_first = leads_with_class_maps(selection.model.card, "time") and result.cav is not None
     maps = space_maps(result, top if class_maps else None)
     if maps is not None:
         st.image(frame_grid(views.attention_overlays(clip, maps)), width="stretch")
@@ -78,13 +79,12 @@ def where_when_example(selection: state.Selection) -> None:
                    f"attended, blue ignored (range {maps.min():.2f} … {maps.max():.2f}).")
     if result.time_attention is not None:
         curves = {"time attention A^t": result.time_attention}
-        if class_maps and result.cav is not None:
+        if cav_first:
             curves = {f"CAV of “{classes[top]}” (rescaled)": class_activation_values(result, top), **curves}
         figure = time_figure(clip.audio, clip.sample_rate, curves, annotation_boxes(sample, dataset.classes))
         st.plotly_chart(figure, width="stretch", key="home_time_chart")
-        st.caption("**When**: " + ("the class activation value (CAV) of the predicted class and " if class_maps
-                                   else "") + "time attention over the waveform (grey); shaded boxes are the "
-                   "annotated events (green: heard, purple: seen).")
-    if class_maps:
-        st.caption("This model's class maps explain better than its attention gates on unseen clips, so they lead. "
-                   + lead_reason(selection.model.card))
+        st.caption("**When**: " + ("the class activation value (CAV) of the predicted class, rescaled to [0, 1], "
+                                   "and " if cav_first else "") + "time attention over the waveform (grey); shaded "
+                   "boxes are the annotated events (green: heard, purple: seen).")
+    if reason := lead_reason(selection.model.card):
+        st.caption("Which map each view opens on was measured: " + reason)

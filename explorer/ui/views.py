@@ -107,22 +107,26 @@ def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: in
 
 
 def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int,
-              boxes: Sequence[tuple[str, float, float]], key: str, model_name: str) -> None:
-    """Waveform, time attention and the class's CAV over time, annotated events shaded behind."""
+              boxes: Sequence[tuple[str, float, float]], key: str, model_name: str, cav_first: bool = False) -> None:
+    """Waveform, time attention and the class's CAV over time, annotated events shaded behind. ``cav_first``: the
+    card measured that the CAV says "when" better than A^t, so it leads (drawn first, named in the title)."""
     if result.time_attention is None:
         st.info(f"{friendly_name(model_name)} has no time attention, so there is no time view.")
         return
-    curves = {"time attention A^t": result.time_attention}
-    if result.cav is not None:
-        curves[f"CAV of “{classes[class_index]}” (rescaled)"] = class_activation_values(result, class_index)
+    cav_first = cav_first and result.cav is not None
+    gate = {"time attention A^t": result.time_attention}
+    cav = {} if result.cav is None else {
+        f"CAV of “{classes[class_index]}” (rescaled)": class_activation_values(result, class_index)}
+    curves = {**cav, **gate} if cav_first else {**gate, **cav}
     second = st.session_state.get(f"{key}_second", 0)
-    st.markdown("**When: time attention over the sound track**")
+    what = f"the CAV of “{classes[class_index]}”, with time attention beside it" if cav_first else "time attention"
+    st.markdown(f"**When: {what}, over the sound track**")
     figure = time_figure(clip.audio, clip.sample_rate, curves, boxes, highlight=(second, second + 1))
     st.plotly_chart(figure, width="stretch", key=f"{key}_time_chart")
     shaded = " Shaded boxes: the annotated events (green: heard, purple: seen)." if boxes else ""
-    st.caption("Grey: the waveform. Red: time attention A^t per second (1 = the second counts fully). Blue: the "
-               f"class activation value (CAV) of the target class, rescaled to [0, 1].{shaded} Dotted box: "
-               f"second {second}, chosen with the slider above.")
+    st.caption("Grey: the waveform. Time attention A^t per second (1 = the second counts fully) and the class "
+               f"activation value (CAV) of the target class, rescaled to [0, 1], as the legend names them.{shaded} "
+               f"Dotted box: second {second}, chosen with the slider above.")
     segment = clip.segment_audio(second)
     if np.abs(segment).max(initial=0.0) > 0:  # st.audio cannot normalise pure silence
         st.audio(segment, sample_rate=clip.sample_rate)
@@ -133,13 +137,12 @@ def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int
 def explanation_views(clip, result: ClipResult, classes: Sequence[str], labels: np.ndarray | None,
                       boxes: Sequence[tuple[str, float, float]], key: str, source: str, model) -> None:
     """Predictions, the two views and the export buttons for one clip."""
-    class_maps_first = leads_with_class_maps(getattr(model, "card", None))
-    class_index, per_class = class_picker(result, classes, labels, key, class_maps_first)
-    if class_maps_first:
-        st.caption(f"This model's class maps explain better than its attention gates, so the views open on them. "
-                   f"{lead_reason(model.card)}")
+    card = getattr(model, "card", None)
+    class_index, per_class = class_picker(result, classes, labels, key, leads_with_class_maps(card, "space"))
+    if reason := lead_reason(card):
+        st.caption(f"Which map each view opens on was measured: {reason}")
     strip = space_view(clip, result, classes, class_index if per_class else None, key, model.name)
-    time_view(clip, result, classes, class_index, boxes, key, model.name)
+    time_view(clip, result, classes, class_index, boxes, key, model.name, leads_with_class_maps(card, "time"))
     export(clip, result, classes, strip, key, source, model.name)
 
 
