@@ -188,7 +188,7 @@ def test_cards_name_models_and_tabulate_the_card():
             "targets": {"top1": {"target": ">= 90", "value": 83.3, "met": False}}}
     assert cards.metric_rows(card) == [{"metric": "top-1 accuracy (%)", "value": "83.3"},
                                        {"metric": "mAP (%)", "value": "88.1"},
-                                       {"metric": "spatial pointing hit rate", "value": "0.268"}]
+                                       {"metric": "spatial hit rate of A^s (15 px)", "value": "0.268"}]
     assert cards.target_rows(card) == [{"metric": "top-1 accuracy (%)", "target": "≥ 90", "value": "83.3", "met": "no"}]
     assert cards.metric_rows({}) == [] and cards.target_rows({}) == []
     assert cards.encoder_summary({"encoder": {"name": "compact", "grid": [7, 7]}}) == "`compact`, 7×7 grid"

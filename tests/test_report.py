@@ -33,15 +33,17 @@ def test_report_on_a_few_fresh_clips(tmp_path):
     assert stan["spatial_hit_rate"] is not None and report["metrics"]["stan_audio"]["spatial_hit_rate"] is None
 
 
-@pytest.mark.parametrize("case", ["missing folder", "no models", "no encoder", "out is a file", "bad n"])
+@pytest.mark.parametrize("case", ["missing folder", "no models", "missing encoder weights", "out is a file", "bad n"])
 def test_report_bad_inputs_are_one_line_errors(case, tmp_path, capsys):
     checkpoints, out = tmp_path / "checkpoints", tmp_path / "report"
     if case == "no models":
         checkpoints.mkdir()
-    if case == "no encoder":
+    if case == "missing encoder weights":  # a card naming the paper's encoders, whose weights are not here
         checkpoints.mkdir()
-        for suffix in (".json", ".safetensors"):
-            shutil.copy(CHECKPOINTS / f"stan{suffix}", checkpoints / f"stan{suffix}")
+        shutil.copy(CHECKPOINTS / "stan.safetensors", checkpoints / "stan.safetensors")
+        description = json.loads((CHECKPOINTS / "stan.json").read_text())
+        description["card"]["encoder"] = {"name": "vggish+resnet152", "weights": None}
+        (checkpoints / "stan.json").write_text(json.dumps(description))
     if case == "out is a file":
         shutil.copytree(CHECKPOINTS, checkpoints)
         out.write_text("not a folder")
