@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / "docs" / "screenshots"
 ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
-RENDER_TIMEOUT_MS = 30_000
+RENDER_TIMEOUT_MS = 60_000  # Browse encodes every sample once with the pretrained encoders before it draws
 VIEWPORT = {"width": 1400, "height": 1000}
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")

@@ -47,25 +47,36 @@ def render() -> None:
 
 
 def where_when_example(selection: state.Selection) -> None:
-    """The first demo sample explained by the chosen model: space view above, time view below."""
+    """The first demo sample the chosen model classifies right (the caption says so), explained: space view above,
+    time view below. A wrong one would teach a newcomer nothing about reading the views; Browse shows every sample."""
     try:
         dataset = state.load_dataset("demo")
     except ExplorerError as error:
         st.info(f"No demo samples to show ({error})")
-        return
-    sample = dataset.samples[0]
-    clip = state.sample_clip(state.Selection(None, None, None, "demo", None), sample.video_id)
-    if clip is None:
-        st.info(f"The demo clip {sample.video_id} is missing from {state.demo_samples_dir() / 'clips'}.")
         return
     classes = selection.classes
     if len(classes) != len(dataset.classes):
         st.info(f"{friendly_name(selection.model.name)} knows {len(classes)} classes, the demo samples have "
                 f"{len(dataset.classes)}; pick a demo checkpoint in the sidebar to see the example.")
         return
-    result = state.explain_clip(selection.model_path, state.clip_key(clip), clip)
-    top = predicted_classes(result.probs)[0]
-    st.markdown(f"{friendly_name(selection.model.name)} on demo clip **{sample.video_id}**: predicted "
+    demo = state.Selection(None, None, None, "demo", None)
+    shown = None
+    for skipped, sample in enumerate(dataset.samples):
+        clip = state.sample_clip(demo, sample.video_id)
+        if clip is None:
+            continue
+        result = state.explain_clip(selection.model_path, state.clip_key(clip), clip)
+        top = predicted_classes(result.probs)[0]
+        if sample.labels[top]:
+            shown = sample, clip, result, top, skipped
+            break
+    if shown is None:
+        st.info("The model classifies none of the demo samples right, so there is no example to show; Browse "
+                "shows them all.")
+        return
+    sample, clip, result, top, skipped = shown
+    passed = f" (the first it gets right; it misses the {skipped} before it, which Browse shows)" if skipped else ""
+    st.markdown(f"{friendly_name(selection.model.name)} on demo clip **{sample.video_id}**{passed}: predicted "
                 f"**{classes[top]}** (probability {result.probs[top]:.2f}); annotated: "
                 f"{', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}.")
     class_maps = leads_with_class_maps(selection.model.card, "space") and result.cam is not None
