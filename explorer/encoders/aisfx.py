@@ -18,9 +18,9 @@ import torch.nn.functional as F
 import torchaudio.functional
 from torch import Tensor, nn
 
-from explorer.encoders.base import RANDOM, Encoder
+from explorer.encoders.base import Encoder
 from explorer.encoders.registry import register_encoder
-from explorer.encoders.weights import PackagedWeights, load_into
+from explorer.encoders.weights import PackagedWeights
 from explorer.errors import CheckpointError
 from explorer.media import SAMPLE_RATE
 
@@ -125,11 +125,7 @@ class AiSFXEncoder(Encoder):
     def __init__(self, weights: str | os.PathLike | None = None):
         super().__init__(weights=weights)
         self.trunk = EmbeddingNet()
-        if weights != RANDOM:
-            path = Path(weights) if weights is not None else AISFX_WEIGHTS.path()
-            load_into(self.trunk, load_aisfx_state(path), path)
-            self.weights_source = str(path)
-        self.weights_meta = AISFX_WEIGHTS if weights is None else None
+        self.load_weights(self.trunk, weights, AISFX_WEIGHTS, load_aisfx_state)
 
     def audio_input(self, clip) -> Tensor:
         """T×41×96: each segment's own frames (the waveform zero-padded so that the last one has all of them)."""

@@ -8,6 +8,7 @@ has dimension 0 there and returns an empty tensor for it.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Sequence
 
 import cv2
@@ -64,6 +65,18 @@ class Encoder(nn.Module):
     @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
+
+    def load_weights(self, module: nn.Module, weights, packaged, read) -> None:
+        """Fill ``module`` from ``weights``: ``RANDOM`` leaves it untrained, ``None`` takes the ``packaged`` weights
+        (a PackagedWeights, hash-checked), a path that file; ``read(path)`` turns the file into a state dict."""
+        if weights == RANDOM:
+            return
+        from explorer.encoders.weights import load_into
+
+        path = Path(weights) if weights is not None else packaged.path()
+        load_into(module, read(path), path)
+        self.weights_source = str(path)
+        self.weights_meta = packaged if weights is None else None
 
     def describe(self) -> dict:
         """Metadata for a feature store or a checkpoint card."""

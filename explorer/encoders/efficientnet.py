@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import torch
 from torch import Tensor
 
-from explorer.encoders.base import RANDOM, Encoder
+from explorer.encoders.base import Encoder
 from explorer.encoders.registry import register_encoder
-from explorer.encoders.weights import PackagedWeights, load_into, load_torch_weights
+from explorer.encoders.weights import PackagedWeights, load_torch_weights
 from explorer.errors import WeightsError
 
 IMAGENET_LITE0 = PackagedWeights(
@@ -91,11 +90,7 @@ class EfficientNetLite0Encoder(Encoder):
         self.layer, (self.visual_dim, self.stride, self.stages) = layer, LAYERS[layer]
         self.frame_size, self.frames_per_segment = frame_size, frames_per_segment
         self.network = build_network()
-        if weights != RANDOM:
-            path = Path(weights) if weights is not None else IMAGENET_LITE0.path()
-            load_into(self.network, timm_state_dict(load_torch_weights(path)), path)
-            self.weights_source = str(path)
-        self.weights_meta = IMAGENET_LITE0 if weights is None else None
+        self.load_weights(self.network, weights, IMAGENET_LITE0, lambda path: timm_state_dict(load_torch_weights(path)))
         self.to(memory_format=torch.channels_last)
 
     def embed_frames(self, frames: Tensor) -> Tensor:

