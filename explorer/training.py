@@ -216,8 +216,7 @@ def predict(model: AVModel, dataset: Dataset, batch_size: int = 32, device: str 
     probs, labels, indices = [], [], []
     parts: dict[str, list[Tensor]] = {"time": [], "space": [], "class_time": [], "class_space": []}
     for audio, visual, batch_labels, batch_indices in iterate_batches(dataset, batch_size):
-        with torch.no_grad():
-            result = model(audio.to(device).float(), visual.to(device).float())
+        result = model(audio.to(device).float(), visual.to(device).float())
         probs.append(result.probs.cpu())
         labels.append(batch_labels)
         indices.extend(batch_indices)

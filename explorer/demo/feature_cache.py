@@ -111,9 +111,8 @@ def cached_features(
             if not path.is_file():
                 _save(path, _encode(encoder, scenes), {"encoder": json.dumps(encoder.describe(), default=str)})
             feature_parts[index].append({key: value[:count] for key, value in load_file(str(path)).items()})
-        arrays = load_file(str(truth_path))
-        truth_parts.append({key: value[:count] for key, value in arrays.items()})
-        with safe_open(str(truth_path), "pt") as handle:
+        with safe_open(str(truth_path), "pt") as handle:  # one read: the arrays and the ids in the metadata
+            truth_parts.append({key: handle.get_tensor(key)[:count] for key in handle.keys()})
             ids += json.loads(handle.metadata()["video_ids"])[:count]
     truth = {key: torch.cat([part[key] for part in truth_parts]) for key in truth_parts[0]}
     features = [{key: torch.cat([part[key] for part in parts]) for key in ("audio", "visual")}
