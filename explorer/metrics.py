@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from explorer.errors import InvalidInputError
-from explorer.explain.checks import as_numpy, check_binary, check_shape_match, check_unit_range
+from explorer.checks import as_numpy, check_binary, check_shape_match, check_unit_range
 
 
 def _scores_and_targets(scores: Any, targets: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from explorer.data.dataset import SPLITS
+from explorer.paths import DATASET_ROOT_VARIABLES, DEMO_SAMPLES_VARIABLE
 from explorer.ui import state, views
 from explorer.ui.samples import SampleFilter, annotation_boxes, filter_rows, sample_rows
 
@@ -13,7 +14,7 @@ dataset = state.dataset_or_stop(selection)
 
 on_disk = {s.index: path for s in dataset.samples if (path := state.video_path(selection, s.video_id)) is not None}
 if not on_disk:
-    variable = state.ROOT_VARIABLES.get(selection.dataset, "EXPLORER_DEMO_SAMPLES")
+    variable = DATASET_ROOT_VARIABLES.get(selection.dataset, DEMO_SAMPLES_VARIABLE)
     st.info(f"Showing annotations only: no videos found; set the root in the sidebar or {variable} to explain clips.")
     with st.expander("Dataset statistics", expanded=True):
         stats = dataset.stats()

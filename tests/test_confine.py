@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from explorer.errors import InvalidInputError
-from explorer.ui.confine import REFUSAL, ROOTS_VARIABLE, confined
+from explorer.paths import ROOTS_VARIABLE
+from explorer.ui.confine import REFUSAL, confined
 
 
 def test_unset_allows_any_path(monkeypatch, tmp_path):

@@ -14,7 +14,7 @@ from safetensors.torch import save_file
 from explorer.data import display_name, load_dataset, load_demo_dataset, parse_ave_annotations
 from explorer.data.avr import normalise
 from explorer.data.features import FeatureDataset, FeatureStore, OfficialAVEFeatures, collate_features
-from explorer.data.files import ASSETS
+from explorer.paths import DATASET_ASSETS as ASSETS
 from explorer.data.llp import load_llp
 from explorer.errors import DataError
 

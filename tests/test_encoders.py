@@ -18,7 +18,7 @@ from explorer.encoders import (
 )
 from explorer.encoders.log_mel import segment_examples, waveform_to_examples
 from explorer.encoders.vggish import VGGishNetwork
-from explorer.encoders.weights import ENCODER_DIR_VARIABLE
+from explorer.paths import ENCODER_DIR_VARIABLE
 from explorer.errors import CheckpointError, ExplorerError, WeightsError
 from explorer.media import Clip, MediaError
 from explorer.models import create_model

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from explorer.models import create_model, load_checkpoint, save_checkpoint
 from explorer.errors import CheckpointError

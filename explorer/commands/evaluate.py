@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from explorer.commands.train import (
+from explorer.commands.options import (
     add_feature_arguments,
     load_named_dataset,
     open_features,

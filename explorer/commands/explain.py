@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from explorer.commands.train import write_json
+from explorer.commands.options import write_json
 from explorer.errors import DataError
 
 TOP = 5  # predictions listed

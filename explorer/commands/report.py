@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from explorer.commands.train import positive_int
+from explorer.commands.options import positive_int
 
 
 def add_parser(subparsers) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from explorer.errors import DataError
+from explorer.paths import DATASET_ASSETS
 
 T = TypeVar("T")
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "datasets"
 
 
 def require_folder(path: Path) -> Path:
@@ -58,7 +58,7 @@ def cached_by_root(default: str) -> Callable[[Callable[[Path], T]], Callable[[st
 
         @functools.wraps(loader)
         def load(root: str | Path | None = None) -> T:
-            return cached(require_folder(Path(root) if root is not None else ASSETS / default).resolve())
+            return cached(require_folder(Path(root) if root is not None else DATASET_ASSETS / default).resolve())
 
         load.cache_clear = cached.cache_clear
         return load

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,14 +22,9 @@ from explorer.atomic import write_atomically
 from explorer.demo.corpus import APP_FPS, APP_SIZE, as_decoded, iter_scenes
 from explorer.demo.scene import OBJECT_SCALE
 from explorer.encoders import Encoder
+from explorer.paths import demo_cache_dir
 
 CHUNK = 50
-CACHE_VARIABLE = "EXPLORER_DEMO_CACHE"
-DEFAULT_CACHE = Path.home() / ".cache" / "stan-explorer" / "demo-features"
-
-
-def cache_folder(path: str | os.PathLike | None = None) -> Path:
-    return Path(path or os.environ.get(CACHE_VARIABLE) or DEFAULT_CACHE)
 
 
 def encoder_key(encoder: Encoder) -> str:
@@ -92,7 +86,7 @@ def cached_features(
     fps: int = APP_FPS, size: int = APP_SIZE, progress: bool = True,
 ) -> tuple[list[str], dict[str, torch.Tensor], list[dict[str, torch.Tensor]]]:
     """(video ids, ground truth arrays, one {audio, visual} dict per encoder) for clips 0 … n-1 of ``seed``."""
-    folder = cache_folder(cache) / corpus_key()
+    folder = demo_cache_dir(cache) / corpus_key()
     keys = [encoder_key(encoder) for encoder in encoders]
     ids, truth_parts, feature_parts = [], [], [[] for _ in encoders]
     chunks = range((n + CHUNK - 1) // CHUNK)

@@ -16,8 +16,9 @@ import numpy as np
 from explorer.demo.sources import SOURCES_DIR
 from explorer.errors import DataError
 from explorer.media import SAMPLE_RATE, Clip, load_audio, write_clip
+from explorer.paths import REAL_MEDIA
 
-REAL_DIR = Path(__file__).resolve().parents[2] / "assets" / "real"
+REAL_DIR = REAL_MEDIA
 VIDEOS_DIR = REAL_DIR / "videos"
 LONGER_SIDE = 320  # pixels: a small landscape or portrait video, as a phone would send
 MIN_SECONDS, MAX_SECONDS = 4, 10

@@ -12,13 +12,16 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: figures go to files, never to a display
 
-from explorer.demo.reproduce import FIGURE4_CLIPS, check_targets, evaluate_demo_model, make_folder
+from explorer.demo.scoring import check_targets, evaluate_demo_model
 from explorer.demo.training import DEMO_CHECKPOINTS, FULL, VARIANTS, FeatureSplit, Recipe, extract_features
 from explorer.errors import CheckpointError, DataError
 from explorer.evaluation import checkpoint_encoder, json_ready
 from explorer.explain import overlay_on_image, upsample_space
 from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, load_checkpoint
+from explorer.paths import make_folder
 from explorer.training import predict
+
+FIGURE4_CLIPS = 3  # test clips kept with their media for the attention figure
 
 POINTING_MODELS = ("stan_audio", "stan")  # Table 3
 PERTURBATION_MODELS = ("stan", "abn", "av_abn")  # Figure 3

@@ -9,8 +9,9 @@ import numpy as np
 
 from explorer.errors import DataError
 from explorer.media import SAMPLE_RATE, load_audio
+from explorer.paths import DEMO_SOURCES
 
-SOURCES_DIR = Path(__file__).resolve().parents[2] / "assets" / "demo" / "sources"
+SOURCES_DIR = DEMO_SOURCES
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,15 @@
 from __future__ import annotations
 
 import inspect
-import json
 import os
 from pathlib import Path
 
-from safetensors.torch import save_file
 from torch import Tensor
 
+from explorer.artifacts import artifact_base, description_path, read_description, read_weights, save_artifact, weights_path
 from explorer.encoders.base import RANDOM, Encoder
-from explorer.encoders.weights import load_into, load_safetensors_weights, read_json
-from explorer.atomic import write_atomically
+from explorer.encoders.weights import load_into
 from explorer.errors import CheckpointError, ExplorerError, WeightsError
-from explorer.models.checkpoint import checkpoint_base
 from explorer.registry import Registry
 
 PAPER_ENCODER = "vggish+resnet152"
@@ -97,21 +94,14 @@ class PairedEncoder(Encoder):
 
 def save_encoder(encoder: Encoder, path: str | os.PathLike) -> Path:
     """Write ``path.safetensors`` (weights) + ``path.json`` (name and config); returns the suffix-less path."""
-    base = checkpoint_base(path)
-    base.parent.mkdir(parents=True, exist_ok=True)
-    description = {**encoder.describe(), "weights": None}
-    state = {name: tensor.detach().cpu().contiguous() for name, tensor in encoder.state_dict().items()}
-    write_atomically(base.with_name(base.name + ".safetensors"), lambda target: save_file(state, str(target)))
-    text = json.dumps(description, indent=2) + "\n"
-    write_atomically(base.with_name(base.name + ".json"), lambda target: target.write_text(text))
-    return base
+    return save_artifact(path, {**encoder.describe(), "weights": None}, encoder.state_dict())
 
 
 def load_encoder(path: str | os.PathLike, expected_name: str | None = None) -> Encoder:
     """Rebuild an encoder written by :func:`save_encoder`, in eval mode."""
-    base = checkpoint_base(path)
-    json_path, weights_path = base.with_name(base.name + ".json"), base.with_name(base.name + ".safetensors")
-    description = read_json(json_path)
+    base = artifact_base(path)
+    json_path, weights = description_path(base), weights_path(base)
+    description = read_description(json_path, "encoder description", missing=WeightsError)
     name, config = description.get("encoder"), description.get("config")
     if not isinstance(name, str) or not isinstance(config, dict):
         raise CheckpointError(f"encoder description {json_path} must name its 'encoder' and hold a 'config' object.")
@@ -121,6 +111,6 @@ def load_encoder(path: str | os.PathLike, expected_name: str | None = None) -> E
         encoder = _encoder_class(name)(weights=RANDOM, **config)
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"encoder description {json_path} has a config that cannot be built: {error}") from None
-    load_into(encoder, load_safetensors_weights(weights_path), weights_path)
+    load_into(encoder, read_weights(weights, "encoder weights file", missing=WeightsError), weights)
     encoder.weights_source = str(base)
     return encoder.eval()

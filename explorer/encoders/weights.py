@@ -2,27 +2,22 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 from torch import nn
 
 from explorer.errors import CheckpointError, WeightsError
+from explorer.paths import encoder_weights_dir
 
-ENCODER_DIR_VARIABLE = "EXPLORER_ENCODER_DIR"  # overrides <project>/checkpoints/encoders
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def weight_folders() -> list[Path]:
     """The folders searched, in order: the project's ``checkpoints/encoders``, then torch's hub cache."""
-    project = Path(os.environ.get(ENCODER_DIR_VARIABLE) or _PROJECT_ROOT / "checkpoints" / "encoders")
+    project = encoder_weights_dir()
     return [project, Path(torch.hub.get_dir()) / "checkpoints"]
 
 
@@ -52,27 +47,6 @@ def load_torch_weights(path: Path) -> dict[str, torch.Tensor]:
     if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
         raise CheckpointError(f"encoder weights file {path} does not hold a state dict of tensors.")
     return state
-
-
-def load_safetensors_weights(path: Path) -> dict[str, torch.Tensor]:
-    if not path.is_file():
-        raise WeightsError(f"the encoder weights file {path} does not exist.")
-    try:
-        return load_file(str(path))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"encoder weights file {path} is corrupt or not a safetensors file ({error}).") from None
-
-
-def read_json(path: Path) -> dict:
-    if not path.is_file():
-        raise WeightsError(f"the encoder description {path} does not exist; it must sit next to its .safetensors file.")
-    try:
-        description = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CheckpointError(f"encoder description {path} is not valid JSON ({error}).") from None
-    if not isinstance(description, dict):
-        raise CheckpointError(f"encoder description {path} must be a JSON object.")
-    return description
 
 
 def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: Path) -> None:

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from explorer.errors import InvalidInputError
-from explorer.explain.checks import check_unit_range
+from explorer.checks import check_unit_range
 
 COLORMAPS: dict[str, int] = {
     "jet": cv2.COLORMAP_JET,

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from explorer.errors import InvalidInputError
-from explorer.explain.checks import as_numpy, check_binary, check_unit_range
+from explorer.checks import as_numpy, check_binary, check_unit_range
 from explorer.explain.upsample import upsample_space
 
 

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from explorer.errors import InvalidInputError
-from explorer.explain.checks import as_numpy
+from explorer.checks import as_numpy
 
 
 def _check_count(value: Any, name: str) -> int:

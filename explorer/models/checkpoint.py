@@ -1,8 +1,4 @@
-"""Checkpoints: ``NAME.safetensors`` (weights) next to ``NAME.json`` (``describe()`` + model card).
-
-Weights go through safetensors and the rest through JSON, so loading a
-checkpoint never unpickles anything.
-"""
+"""Checkpoints: an artifact (:mod:`explorer.artifacts`) whose JSON holds ``describe()`` and the model card."""
 from __future__ import annotations
 
 import datetime
@@ -12,29 +8,13 @@ import subprocess
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
-from explorer.atomic import write_atomically
+from explorer.artifacts import artifact_base, description_path, read_description, read_weights, save_artifact, weights_path
 from explorer.errors import CheckpointError
 from explorer.models.base import AVModel
 from explorer.models.registry import create_model, list_models
 
-_SUFFIXES = (".json", ".safetensors")
 _REQUIRED_KEYS = ("model", "num_classes", "audio_dim", "visual_dim", "config")
-
-
-def checkpoint_base(path: str | os.PathLike) -> Path:
-    """The checkpoint's path without suffix; ``.json`` / ``.safetensors`` are stripped."""
-    path = Path(path)
-    for suffix in _SUFFIXES:
-        if path.name.endswith(suffix):
-            return path.with_name(path.name[: -len(suffix)])
-    return path
-
-
-def _sibling(base: Path, suffix: str) -> Path:
-    return base.with_name(base.name + suffix)
 
 
 def git_commit() -> str | None:
@@ -58,28 +38,12 @@ def git_commit() -> str | None:
 
 def save_checkpoint(model: AVModel, path: str | os.PathLike, card: dict) -> Path:
     """Write ``path.safetensors`` + ``path.json``; the card gains ``git_commit`` and ``date`` if absent."""
-    base = checkpoint_base(path)
-    base.parent.mkdir(parents=True, exist_ok=True)
     card = {"git_commit": git_commit(), "date": datetime.datetime.now().astimezone().isoformat(), **card}
-    try:
-        text = json.dumps({**model.describe(), "card": card}, indent=2, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise CheckpointError(f"the model card for {base} holds a value JSON cannot store: {error}") from None
-    state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
-    write_atomically(_sibling(base, ".safetensors"), lambda target: save_file(state, str(target)))
-    write_atomically(_sibling(base, ".json"), lambda target: target.write_text(text + "\n"))
-    return base
+    return save_artifact(path, {**model.describe(), "card": card}, model.state_dict())
 
 
 def _read_description(json_path: Path) -> dict:
-    try:
-        description = json.loads(json_path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CheckpointError(f"checkpoint file {json_path} is not valid JSON ({error}).") from None
-    if not isinstance(description, dict) or any(key not in description for key in _REQUIRED_KEYS):
-        raise CheckpointError(
-            f"checkpoint file {json_path} must be a JSON object with the keys {', '.join(_REQUIRED_KEYS)}."
-        )
+    description = read_description(json_path, "checkpoint file", keys=_REQUIRED_KEYS)
     if description["model"] not in list_models():
         raise CheckpointError(
             f"checkpoint file {json_path} names the unknown model {description['model']!r}; "
@@ -122,20 +86,17 @@ def _check_state(state: dict[str, torch.Tensor], model: AVModel, weights_path: P
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> AVModel:
     """Rebuild a saved model in eval mode, with its model card as ``model.card`` and its own path (no suffix)
     as ``model.checkpoint_path``: paths inside the card are relative to that checkpoint's folder."""
-    base = checkpoint_base(path)
-    json_path, weights_path = _sibling(base, ".json"), _sibling(base, ".safetensors")
-    for needed in (json_path, weights_path):
+    base = artifact_base(path)
+    json_path, weights = description_path(base), weights_path(base)
+    for needed in (json_path, weights):
         if not needed.is_file():
             raise CheckpointError(
                 f"checkpoint file {needed} does not exist; a checkpoint needs both {base}.json and {base}.safetensors."
             )
     description = _read_description(json_path)
     model = _build_model(description, json_path)
-    try:
-        state = load_file(str(weights_path))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"weights file {weights_path} is corrupt or not a safetensors file ({error}).") from None
-    _check_state(state, model, weights_path)
+    state = read_weights(weights, "weights file")
+    _check_state(state, model, weights)
     model.load_state_dict(state)
     model.card = description.get("card") or {}
     model.checkpoint_path = base
@@ -157,7 +118,7 @@ def list_checkpoints(root: str | os.PathLike = "checkpoints") -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(
-        checkpoint_base(json_path)
+        artifact_base(json_path)
         for json_path in root.rglob("*.json")
-        if _sibling(checkpoint_base(json_path), ".safetensors").is_file() and _is_model_checkpoint(json_path)
+        if weights_path(artifact_base(json_path)).is_file() and _is_model_checkpoint(json_path)
     )

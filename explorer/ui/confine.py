@@ -5,17 +5,10 @@ import os
 from pathlib import Path
 
 from explorer.errors import InvalidInputError
+from explorer.paths import ROOTS_VARIABLE, allowed_roots
 
-ROOTS_VARIABLE = "EXPLORER_ROOTS"  # colon-separated folders; unset on a laptop, where any path works
 REFUSAL = (f"That path is outside the folders this server opens ({ROOTS_VARIABLE}); ask whoever runs it to add its "
            "folder there.")
-
-
-def allowed_roots() -> list[Path] | None:
-    """The resolved folders of EXPLORER_ROOTS, or None when it is unset or empty (no confinement)."""
-    value = os.environ.get(ROOTS_VARIABLE, "")
-    roots = [Path(part).expanduser().resolve() for part in value.split(":") if part.strip()]
-    return roots or None
 
 
 def confined(path: str | os.PathLike, suffixes: tuple[str, ...] = ()) -> Path:

@@ -7,10 +7,10 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
-HOME = Path(__file__).resolve().parents[1] / "Home.py"
+from explorer.paths import HOME_PAGE, REPO_ROOT
+
 
 
 def free_port() -> int:
@@ -38,9 +38,9 @@ def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120) -> No
 def running_app() -> Iterator[tuple[str, subprocess.Popen]]:
     """(url, server process) of a headless app that answers its health check; stopped on exit."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(HOME), "--server.headless", "true",
+    command = [sys.executable, "-m", "streamlit", "run", str(HOME_PAGE), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
-    server = subprocess.Popen(command, cwd=HOME.parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, server)

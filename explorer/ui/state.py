@@ -29,21 +29,11 @@ from explorer.ui.analysis import ClipResult, explain_features
 from explorer.ui.cards import checkpoint_label, encoder_summary, friendly_name, metric_rows, pick_defaults, target_rows
 from explorer.ui.confine import confined
 from explorer.ui.samples import CONTAINERS
+from explorer.paths import DATASET_ROOT_VARIABLES, checkpoints_dir, demo_samples_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PAGES_DIR = REPO_ROOT / "pages"
 DEMO_DATASET = "Demo samples"
 DATASETS = {DEMO_DATASET: "demo", "AVE": "ave", "LLP": "llp"}
-ROOT_VARIABLES = {"ave": "EXPLORER_AVE_ROOT", "llp": "EXPLORER_LLP_ROOT"}
 CUSTOM_PATH = "Other path…"
-
-
-def checkpoints_dir() -> Path:
-    return Path(os.environ.get("EXPLORER_CHECKPOINTS_DIR", REPO_ROOT / "checkpoints"))
-
-
-def demo_samples_dir() -> Path:
-    return Path(os.environ.get("EXPLORER_DEMO_SAMPLES", REPO_ROOT / "assets" / "demo" / "samples"))
 
 
 # -- cached loaders -------------------------------------------------------------------------------
@@ -250,10 +240,10 @@ def sidebar() -> Selection:
     label = st.sidebar.radio("Dataset", list(DATASETS), key="dataset_choice", horizontal=True)
     dataset = DATASETS[label]
     root = None
-    if dataset in ROOT_VARIABLES:
+    if dataset in DATASET_ROOT_VARIABLES:
         typed = st.sidebar.text_input(
-            f"{label} root (videos and/or a feature store)", value=os.environ.get(ROOT_VARIABLES[dataset], ""),
-            key=f"{dataset}_root", help=f"Or set {ROOT_VARIABLES[dataset]} before starting the app.",
+            f"{label} root (videos and/or a feature store)", value=os.environ.get(DATASET_ROOT_VARIABLES[dataset], ""),
+            key=f"{dataset}_root", help=f"Or set {DATASET_ROOT_VARIABLES[dataset]} before starting the app.",
         ).strip()
         root = Path(typed) if typed else None
         if root is not None:
