@@ -1,6 +1,7 @@
 """Compare: two models side by side on the same clip."""
 import streamlit as st
 
+from explorer.models import display_name
 from explorer.errors import ExplorerError
 from explorer.models.checkpoint import list_checkpoints
 from explorer.ui import state, views
@@ -42,6 +43,6 @@ for side, column in enumerate(st.columns(2, gap="large")):
         views.predictions(result, dataset.classes, sample.labels)
         class_index, per_class = views.class_picker(result, dataset.classes, sample.labels, f"compare_{side}",
                                                     leads_with_class_maps(model.card, "space"))
-        views.space_view(clip, result, dataset.classes, class_index if per_class else None, f"compare_{side}", model.name,
+        views.space_view(clip, result, dataset.classes, class_index if per_class else None, f"compare_{side}", display_name(model),
                          explain=False)
-        views.time_view(clip, result, dataset.classes, class_index, boxes, f"compare_{side}", model.name)
+        views.time_view(clip, result, dataset.classes, class_index, boxes, f"compare_{side}", display_name(model))

@@ -2,11 +2,12 @@
 import numpy as np
 import streamlit as st
 
+from explorer.models import display_name
 from explorer.explain.upsample import upsample_space
 from explorer.models.checkpoint import list_checkpoints
 from explorer.ui import state
 from explorer.ui.analysis import noisy_frame, noisy_waveform, space_maps
-from explorer.ui.cards import PERTURBATION_DEFAULTS, friendly_name, pick_defaults
+from explorer.ui.cards import PERTURBATION_DEFAULTS, pick_defaults
 from explorer.ui.figures import tvd_figure
 
 st.title("Perturbation test")
@@ -45,12 +46,12 @@ clip_tab, dataset_tab, listen_tab = st.tabs(["This clip", "Several models on a s
 with clip_tab:
     sample = st.selectbox("Clip", available, format_func=lambda s: s.video_id, key="perturbation_sample")
     if has_attention(selection.model_path):
-        st.plotly_chart(tvd_figure(curves(selection.model_path, [sample]), f"{friendly_name(model.name)} on {sample.video_id}"),
+        st.plotly_chart(tvd_figure(curves(selection.model_path, [sample]), f"{display_name(model)} on {sample.video_id}"),
                         width="stretch", key="perturbation_clip_chart")
         st.caption("Dark blue: noise on the relevant features; light blue: on the irrelevant ones. Each point averages "
                    "the TVD over the noise draws.")
     else:
-        st.info(f"{friendly_name(model.name)} has no attention, so nothing marks features relevant; pick another model.")
+        st.info(f"{display_name(model)} has no attention, so nothing marks features relevant; pick another model.")
 
 with dataset_tab:
     checkpoints = [str(p) for p in list_checkpoints(state.checkpoints_dir())]
@@ -79,7 +80,7 @@ with listen_tab:
     relevant = st.toggle("Perturb the relevant part (off: the irrelevant part)", True, key="perturbation_listen_relevant")
     rng = np.random.default_rng(0)
     if result.time_attention is None and result.space_attention is None:
-        st.info(f"{friendly_name(model.name)} has no attention, so there is no relevant part to perturb.")
+        st.info(f"{display_name(model)} has no attention, so there is no relevant part to perturb.")
     if result.time_attention is not None:
         st.caption(f"The clip's audio with noise σ² = {sigma2} on its {'relevant' if relevant else 'irrelevant'} seconds:")
         st.audio(noisy_waveform(clip.audio, clip.sample_rate, result.time_attention, sigma2, relevant, rng),

@@ -1,10 +1,10 @@
 """Pointing game: does the attention agree with human annotations? (paper §4.3, Table 3)."""
 import streamlit as st
 
+from explorer.models import display_name
 from explorer.explain.pointing import pointing_game, spatial_pointing_details
 from explorer.models.checkpoint import list_checkpoints
 from explorer.ui import state
-from explorer.ui.cards import friendly_name
 from explorer.ui.figures import draw_peak, frame_grid, pointing_figure
 from explorer.ui.samples import demo_event_masks
 
@@ -24,7 +24,7 @@ with clip_tab:
     clip = state.sample_clip(selection, sample.video_id)
     result = state.explain_clip(selection.model_path, state.clip_key(clip), clip)
     if result.time_attention is None:
-        st.info(f"{friendly_name(model.name)} has no time attention, so it cannot play the temporal pointing game.")
+        st.info(f"{display_name(model)} has no time attention, so it cannot play the temporal pointing game.")
     else:
         human = sample.time_mask_any
         soft, binary = (pointing_game([result.time_attention], [human], binary=b) for b in (False, True))

@@ -6,6 +6,7 @@ point it (and these tests) at others.
 from __future__ import annotations
 
 import json
+import shutil
 import os
 from pathlib import Path
 
@@ -178,10 +179,16 @@ def test_noise_illustrations_only_touch_the_chosen_part():
     assert not changed[:2].any() and changed[2:].any()
 
 
-def test_cards_name_models_and_tabulate_the_card():
-    assert cards.friendly_name("av_abn") == "AV-ABN" and cards.friendly_name("mine") == "mine"
-    assert cards.checkpoint_label("/c/demo/stan", "/c") == "STAN (audio-visual)"
-    assert cards.checkpoint_label("/c/runs/abn", "/c") == "ABN · runs"
+def test_cards_name_models_and_tabulate_the_card(tmp_path):
+    root = checkpoints_dir()
+    assert cards.checkpoint_label(root / "demo" / "stan", root) == "STAN (audio-visual)"
+    # The preset's name, not the architecture's: one checkpoint, one label everywhere.
+    assert cards.checkpoint_label(root / "demo" / "stan_mean_pooling", root) == "STAN (mean pooling)"
+    (tmp_path / "runs").mkdir()
+    for suffix in (".json", ".safetensors"):
+        shutil.copy(root / "demo" / f"abn{suffix}", tmp_path / "runs" / f"abn{suffix}")
+    assert cards.checkpoint_label(tmp_path / "runs" / "abn", tmp_path) == "ABN · runs"
+    assert cards.checkpoint_label(tmp_path / "runs" / "missing", tmp_path) == "missing · runs"
     paths = ["/c/demo/abn", "/c/demo/av_abn", "/c/demo/stan", "/c/x/stan"]
     assert cards.pick_defaults(paths, ("stan", "av_abn", "missing")) == ["/c/demo/stan", "/c/demo/av_abn"]
     card = {"metrics": {"top1": 83.333, "map": 88.1, "model": "stan", "spatial_hit_rate": 0.268},

@@ -5,28 +5,45 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.models import create_model, list_models
+from explorer.models import (
+    create_model,
+    list_models,
+    list_presets,
+    load_checkpoint,
+    model_label,
+    model_spec,
+    read_checkpoint_description,
+    save_checkpoint,
+    table_models,
+)
 from perturbation_reference import assert_perturbed_logits_match_forwards
 
-# What each model returns, so a piece that appears or vanishes is a caught regression:
-# (space_attention, time_attention, cam, cav, aux heads, audio relevance, visual relevance)
-PRESENCE = {
-    "audio_baseline": (False, False, False, False, set(), False, False),
-    "visual_baseline": (False, False, False, False, set(), False, False),
-    "cam": (False, False, True, False, set(), False, False),
-    "abn": (True, False, True, False, {"attention_branch"}, False, True),
-    "av_cam": (False, False, True, False, set(), False, False),
-    "av_abn": (True, False, True, False, {"attention_branch"}, True, True),
-    "relationship": (True, False, False, False, set(), False, True),
-    "average_ensemble": (False, False, False, False, {"audio", "visual"}, False, False),
-    "film": (False, False, False, False, set(), False, False),
-    "attention_fusion": (False, False, False, False, set(), False, False),
-    "stan": (True, True, True, True, {"cam", "cav"}, True, True),
-    "stan_visual": (True, True, True, True, {"cam", "cav"}, False, True),
-    "stan_audio": (False, True, False, True, {"cav"}, True, False),
+# What each model returns beyond the pieces its registration declares (model_spec(name).explains), so a head or a
+# relevance that appears or vanishes is a caught regression: (aux heads, audio relevance, visual relevance)
+HEADS_AND_RELEVANCE = {
+    "audio_baseline": (set(), False, False),
+    "visual_baseline": (set(), False, False),
+    "cam": (set(), False, False),
+    "abn": ({"attention_branch"}, False, True),
+    "av_cam": (set(), False, False),
+    "av_abn": ({"attention_branch"}, True, True),
+    "relationship": (set(), False, True),
+    "average_ensemble": ({"audio", "visual"}, False, False),
+    "film": (set(), False, False),
+    "attention_fusion": (set(), False, False),
+    "stan": ({"cam", "cav"}, True, True),
+    "stan_visual": ({"cam", "cav"}, False, True),
+    "stan_audio": ({"cav"}, True, False),
 }
 MODELS = list_models()
-ATTENTIVE = [name for name in MODELS if PRESENCE[name][0] or PRESENCE[name][1]]
+ATTENTIVE = [name for name in MODELS if model_spec(name).explains & {"space_attention", "time_attention"}]
+
+
+def presence(name: str) -> tuple:
+    """(space_attention, time_attention, cam, cav, aux heads, audio relevance, visual relevance)."""
+    explains = model_spec(name).explains
+    pieces = tuple(piece in explains for piece in ("space_attention", "time_attention", "cam", "cav"))
+    return (*pieces, *HEADS_AND_RELEVANCE[name])
 NUM_CLASSES = 3
 
 
@@ -40,7 +57,7 @@ def in_unit_interval(x: torch.Tensor) -> bool:
 
 
 def test_every_model_has_a_presence_row():
-    assert set(MODELS) == set(PRESENCE)
+    assert set(MODELS) == set(HEADS_AND_RELEVANCE)
     assert len(MODELS) == 13
 
 
@@ -53,7 +70,7 @@ def test_output_shapes_ranges_and_presence(name, t, h, w, audio_dim, visual_dim)
     n, k = 2, NUM_CLASSES
     with torch.no_grad():
         result = model(*features(n, t, h, w, audio_dim, visual_dim))
-    has_space, has_time, has_cam, has_cav, heads, audio_relevant, visual_relevant = PRESENCE[name]
+    has_space, has_time, has_cam, has_cav, heads, audio_relevant, visual_relevant = presence(name)
 
     assert result.logits.shape == result.probs.shape == (n, k)
     assert in_unit_interval(result.probs)
@@ -203,3 +220,23 @@ def test_perturbed_logits_equal_a_forward_per_sigma(name):
     sigmas = torch.tensor([0.0, 0.3, 1.0])
     assert_perturbed_logits_match_forwards(model, audio, visual, audio_noise, visual_noise, sigmas)
     assert_perturbed_logits_match_forwards(model, audio, visual, None, visual_noise, sigmas[1:])
+
+
+def test_the_registry_holds_each_models_facts():
+    assert table_models("ablations") == ("audio_baseline", "stan_audio", "visual_baseline", "stan_visual", "stan")
+    assert table_models("comparison")[-1] == "stan" and len(table_models("comparison")) == 9
+    assert model_label("av_abn") == "AV-ABN" and model_label("mine") == "mine"
+    assert model_label("stan") == "STAN (audio-visual)"
+    assert model_label("stan", preset="stan.mean_pooling") == "STAN (mean pooling)"
+    assert list_presets() == ["stan.mean_pooling"]
+
+
+def test_a_preset_builds_its_architecture_and_the_checkpoint_keeps_it(tmp_path):
+    model = create_model("stan.mean_pooling", NUM_CLASSES, 8, 6, hidden=4)
+    assert model.name == "stan" and model.preset == "stan.mean_pooling" and model.config["pooling"] == "mean"
+    assert create_model("stan.mean_pooling", NUM_CLASSES, 8, 6, pooling="normalized").config["pooling"] == "normalized"
+    assert "preset" not in create_model("stan", NUM_CLASSES, 8, 6).describe()
+    loaded = load_checkpoint(save_checkpoint(model, tmp_path / "m", card={}))
+    assert loaded.preset == "stan.mean_pooling" and read_checkpoint_description(tmp_path / "m")["preset"] == loaded.preset
+    with pytest.raises(ValueError, match="unknown preset 'stan.nope'"):
+        create_model("stan.nope", NUM_CLASSES, 8, 6)

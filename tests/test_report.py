@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
-from explorer.demo.training import VARIANTS
-from explorer.models import ABLATION_MODELS, COMPARISON_MODELS
+from explorer.demo.training import DEMO_CHECKPOINTS
 
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints" / "demo"
 
@@ -22,7 +21,7 @@ def test_report_on_a_few_fresh_clips(tmp_path):
     for section in ("Table 1", "Table 2", "Table 3", "Spatial pointing game", "Figure 3", "Figure 4", "STAN targets",
                     "STAN's pooling"):
         assert section in readme
-    for name in {*ABLATION_MODELS, *COMPARISON_MODELS, *VARIANTS}:
+    for name in DEMO_CHECKPOINTS:
         assert f"| {name} |" in readme
     for figure in ("figure3.png", "figure4.png"):
         assert (out / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

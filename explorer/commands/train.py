@@ -37,14 +37,15 @@ def _train_and_val(dataset, seed: int) -> tuple[list, list]:
 
 
 def add_parser(subparsers) -> None:
-    from explorer.models import list_models
+    from explorer.models import list_models, list_presets
 
     parser = subparsers.add_parser(
         "train", help="train a model on extracted features and write a checkpoint",
         description="Train a model on a feature store (or the official AVE features) and write CHECKPOINT.json + "
         "CHECKPOINT.safetensors. Launch with `torchrun --nproc_per_node N -m explorer train ...` for data parallelism.",
     )
-    parser.add_argument("--model", default="stan", choices=list_models(), help="model to train (default stan)")
+    parser.add_argument("--model", default="stan", choices=[*list_models(), *list_presets()],
+                        help="model or preset to train (default stan)")
     parser.add_argument("--dataset", required=True, choices=DATASETS, help="whose labels and splits to use")
     parser.add_argument("--data", metavar="DIR", help="dataset folder (required for demo; default: shipped annotations)")
     add_feature_arguments(parser)

@@ -13,11 +13,11 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: figures go to files, never to a display
 
 from explorer.demo.scoring import check_targets, evaluate_demo_model
-from explorer.demo.training import DEMO_CHECKPOINTS, FULL, VARIANTS, FeatureSplit, Recipe, extract_features
+from explorer.demo.training import DEMO_CHECKPOINTS, FULL, PRESET_CHECKPOINTS, FeatureSplit, Recipe, extract_features
 from explorer.errors import CheckpointError, DataError
 from explorer.evaluation import checkpoint_encoder, json_ready
 from explorer.explain import overlay_on_image, upsample_space
-from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, load_checkpoint
+from explorer.models import PAPER_TABLES, AVModel, load_checkpoint, table_models
 from explorer.paths import make_folder
 from explorer.training import predict
 
@@ -90,7 +90,7 @@ def pooling_table(results: dict, statistics: dict) -> str:
         return "n/a" if row is None else f"{row['mean']:.2f} ± {row['std']:.2f}"
 
     rows = []
-    for name in ("stan", *VARIANTS):
+    for name in ("stan", *PRESET_CHECKPOINTS):
         if name in results:
             metrics = results[name]
             tvd = [_cell(metrics[key][-1], 3) if metrics.get(key) else "n/a" for key in TVD_KEYS]
@@ -228,8 +228,7 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
         f"Models from `checkpoints/demo`, evaluated on {len(test.labels)} freshly generated demo clips ({source}), "
         "never seen in training. Regenerate with `explorer report --out reports/demo`; retrain everything with "
         "`explorer demo reproduce`. Every number is also in `report.json`.",
-        "## Table 1: ablations\n\n" + recognition_table(results, ABLATION_MODELS),
-        "## Table 2: comparison models\n\n" + recognition_table(results, COMPARISON_MODELS),
+        *(f"## {title}\n\n" + recognition_table(results, table_models(table)) for table, title in PAPER_TABLES.items()),
         "## Table 3: temporal pointing game (MAE between time attention and the true event seconds)\n\n"
         + pointing_table(results),
         "## Spatial pointing game\n\n" + spatial_table(results),
@@ -240,7 +239,7 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
         "## Figure 4: STAN's space and time attention\n\n![Figure 4](figure4.png)",
         "## Attention statistics on the test clips\n\n" + statistics_table(statistics),
     ]
-    if any(name in results for name in VARIANTS):
+    if any(name in results for name in PRESET_CHECKPOINTS):
         sections.append("## STAN's pooling: the paper's mean (Eq. 6) against the demo's\n\n" + POOLING_TEXT + "\n\n"
                         + pooling_table(results, statistics))
     if targets:

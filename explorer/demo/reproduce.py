@@ -23,7 +23,7 @@ from explorer.demo.training import (
 from explorer.encoders import Encoder
 from explorer.paths import make_folder
 from explorer.evaluation import json_ready
-from explorer.models import save_checkpoint
+from explorer.models import model_spec, save_checkpoint
 
 # Why each STAN checkpoint pools as it does; its model card quotes this.
 POOLING_NOTES = {
@@ -48,10 +48,10 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
         "training": training,
         "training_command": RETRAIN_COMMAND,
     }
-    architecture, config = model_config(name, recipe)
-    if architecture.startswith("stan"):
+    preset, config = model_config(name, recipe)
+    if model_spec(preset).family == "stan":
         card["pooling"] = POOLING_NOTES[config.get("pooling", "mean")]
-    if architecture == "stan":
+    if preset == "stan":
         card["targets"] = check_targets(metrics)
         card["lead_with"] = lead_with(metrics)
     return card

@@ -23,14 +23,15 @@ from explorer.demo.scene import OBJECT_SCALE
 from explorer.demo.sources import CLASS_NAMES
 from explorer.encoders import Encoder, create_encoder
 from explorer.media import Clip
-from explorer.models import ABLATION_MODELS, COMPARISON_MODELS, AVModel, create_model
+from explorer.models import PAPER_TABLES, AVModel, create_model, model_spec, preset_config, table_models
 from explorer.training import TrainResult, train
 
-ALL_MODELS: tuple[str, ...] = tuple(dict.fromkeys(ABLATION_MODELS + COMPARISON_MODELS))
-# Checkpoints beside the paper's 13 models: name -> (architecture, settings over the recipe's). STAN as the paper
-# pools (Eq. 6), kept so that the report and the app can show what the demo's normalised pooling changes.
-VARIANTS: dict[str, tuple[str, dict]] = {"stan_mean_pooling": ("stan", {"pooling": "mean"})}
-DEMO_CHECKPOINTS: tuple[str, ...] = ALL_MODELS + tuple(VARIANTS)
+ALL_MODELS: tuple[str, ...] = tuple(dict.fromkeys(name for table in PAPER_TABLES for name in table_models(table)))
+# Presets trained beside the paper's 13 models: STAN as the paper pools, kept so that the report and the app can
+# show what the demo's normalised pooling changes. Each is saved under its name with "_" for ".".
+DEMO_PRESETS: tuple[str, ...] = ("stan.mean_pooling",)
+PRESET_CHECKPOINTS: tuple[str, ...] = tuple(preset.replace(".", "_") for preset in DEMO_PRESETS)
+DEMO_CHECKPOINTS: tuple[str, ...] = ALL_MODELS + PRESET_CHECKPOINTS
 RETRAIN_COMMAND = "explorer demo reproduce --out checkpoints/demo"
 
 
@@ -62,8 +63,8 @@ class Recipe:
     sigma2_levels: tuple[float, ...] = tuple(round(0.1 * step, 1) for step in range(11))
     tvd_clips: int = 100
     tvd_draws: int = 20
-    # STAN's settings over its defaults. Normalised pooling: with the paper's mean pooling the gates saturate at ~1
-    # on the demo and explain nothing (reports/demo compares both).
+    # Settings over the defaults of the STAN family. Normalised pooling: with the paper's mean pooling the gates
+    # saturate at ~1 on the demo and explain nothing (reports/demo compares both).
     model_config: dict = field(default_factory=lambda: {"pooling": "normalized"})
 
     def describe(self) -> dict:
@@ -134,12 +135,13 @@ def extract_features(encoder: Encoder, n: int, seed: int, **options) -> FeatureS
 
 # -- the 13 models ---------------------------------------------------------------------------------------------------
 def model_config(name: str, recipe: Recipe) -> tuple[str, dict]:
-    """The architecture of checkpoint ``name`` and its settings."""
-    architecture, overrides = VARIANTS.get(name, (name, {}))
+    """What to build for checkpoint ``name`` (a model, or a preset saved as ``stan_mean_pooling``) and the
+    settings it is built with: the recipe's, then the preset's own."""
+    preset = dict(zip(PRESET_CHECKPOINTS, DEMO_PRESETS)).get(name, name)
     config = {"hidden": recipe.hidden}
-    if architecture.startswith("stan"):
+    if model_spec(preset).family == "stan":
         config.update(recipe.model_config)
-    return architecture, {**config, **overrides}
+    return preset, {**config, **preset_config(preset)}
 
 
 def train_model(name: str, train_split: FeatureSplit, val_split: FeatureSplit, recipe: Recipe,
@@ -148,8 +150,8 @@ def train_model(name: str, train_split: FeatureSplit, val_split: FeatureSplit, r
     mAP)."""
     started = time.perf_counter()
     torch.manual_seed(recipe.seed)
-    architecture, config = model_config(name, recipe)
-    model = create_model(architecture, len(CLASS_NAMES), train_split.audio.shape[-1], train_split.visual.shape[-1],
+    preset, config = model_config(name, recipe)
+    model = create_model(preset, len(CLASS_NAMES), train_split.audio.shape[-1], train_split.visual.shape[-1],
                          **config)
     result = train(model, train_split.dataset(), val_split.dataset(), epochs=recipe.epochs, lr=recipe.lr,
                    weight_decay=recipe.weight_decay, batch_size=recipe.batch_size, seed=recipe.seed,

@@ -47,7 +47,10 @@ class AudioCollector:
         if frame is not None and frame.layout.name != self.layout:
             self._flush()  # a stream may change its channel layout midway
             self.layout = frame.layout.name
-            self.resampler = av.AudioResampler(format="fltp", layout=frame.layout, rate=self.sample_rate)
+            # Packed "flt", not planar "fltp": PyAV 18 finds a planar frame's planes by scanning FFmpeg's channel
+            # pointers for a NULL, which reads past their end at 8 or more channels (7.1, or a damaged AAC frame
+            # that claims 29) and crashes the process in ``to_ndarray``. A packed frame has one plane.
+            self.resampler = av.AudioResampler(format="flt", layout=frame.layout, rate=self.sample_rate)
         if frame is None:
             self._flush()
         else:
@@ -59,7 +62,8 @@ class AudioCollector:
 
     def _append(self, frames: list[av.AudioFrame]) -> None:
         for resampled in frames:
-            samples = resampled.to_ndarray().mean(axis=0, dtype=np.float32)
+            channels = len(resampled.layout.channels)
+            samples = resampled.to_ndarray().reshape(-1, channels).mean(axis=1, dtype=np.float32)
             self.chunks.append(samples)
             self.collected += samples.size
 

@@ -1,24 +1,39 @@
-"""Models, created by name: ``create_model("stan", num_classes, audio_dim, visual_dim)``."""
+"""Models, created by name or preset: ``create_model("stan", num_classes, audio_dim, visual_dim)``."""
 from explorer.models import baselines, comparison, intrinsic, stan  # noqa: F401  (registers the models)
 from explorer.models.base import AVModel, Explanation
-from explorer.models.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
-from explorer.models.registry import create_model, list_models, register_model
-
-# The paper's tables, in their row order: Table 1 (ablations) and Table 2 (comparison with STAN last).
-ABLATION_MODELS = ("audio_baseline", "stan_audio", "visual_baseline", "stan_visual", "stan")
-COMPARISON_MODELS = (
-    "cam", "abn", "av_cam", "av_abn", "relationship", "average_ensemble", "film", "attention_fusion", "stan",
+from explorer.models.checkpoint import list_checkpoints, load_checkpoint, read_checkpoint_description, save_checkpoint
+from explorer.models.registry import (
+    PAPER_TABLES,
+    ModelSpec,
+    Preset,
+    create_model,
+    list_models,
+    list_presets,
+    display_name,
+    model_label,
+    model_spec,
+    preset_config,
+    register_model,
+    table_models,
 )
 
 __all__ = [
-    "ABLATION_MODELS",
-    "COMPARISON_MODELS",
+    "PAPER_TABLES",
     "AVModel",
     "Explanation",
+    "ModelSpec",
+    "Preset",
     "create_model",
     "list_checkpoints",
     "list_models",
+    "list_presets",
     "load_checkpoint",
+    "display_name",
+    "model_label",
+    "model_spec",
+    "preset_config",
+    "read_checkpoint_description",
     "register_model",
     "save_checkpoint",
+    "table_models",
 ]

@@ -63,6 +63,7 @@ class AVModel(nn.Module):
     """
 
     name: str = "base"
+    preset: str | None = None  # set by create_model for a preset name such as "stan.mean_pooling"
     uses_audio: bool = True
     uses_visual: bool = True
 
@@ -151,6 +152,7 @@ class AVModel(nn.Module):
         """What a checkpoint needs to rebuild this model."""
         return {
             "model": self.name,
+            **({"preset": self.preset} if self.preset else {}),
             "num_classes": self.num_classes,
             "audio_dim": self.audio_dim,
             "visual_dim": self.visual_dim,

@@ -13,7 +13,7 @@ def _prediction(logits: Tensor) -> Explanation:
     return Explanation(logits=logits, probs=torch.sigmoid(logits))
 
 
-@register_model("audio_baseline")
+@register_model("audio_baseline", label="Audio baseline", family="baseline", tables={"ablations": 1})
 class AudioBaseline(AVModel):
     """An MLP and a classifier on the audio features, per segment then averaged over time (paper §4.2)."""
 
@@ -27,7 +27,7 @@ class AudioBaseline(AVModel):
         return _prediction(self.body(audio))
 
 
-@register_model("visual_baseline")
+@register_model("visual_baseline", label="Visual baseline", family="baseline", tables={"ablations": 3})
 class VisualBaseline(AVModel):
     """A conv layer and a classifier on the space-time average pooled visual features (paper §4.2)."""
 

@@ -12,7 +12,7 @@ import torch
 from explorer.artifacts import artifact_base, description_path, read_description, read_weights, save_artifact, weights_path
 from explorer.errors import CheckpointError
 from explorer.models.base import AVModel
-from explorer.models.registry import create_model, list_models
+from explorer.models.registry import create_model, list_models, list_presets
 
 _REQUIRED_KEYS = ("model", "num_classes", "audio_dim", "visual_dim", "config")
 
@@ -49,6 +49,9 @@ def _read_description(json_path: Path) -> dict:
             f"checkpoint file {json_path} names the unknown model {description['model']!r}; "
             f"known models: {', '.join(list_models())}."
         )
+    preset = description.get("preset")
+    if preset is not None and (preset not in list_presets() or preset.partition(".")[0] != description["model"]):
+        raise CheckpointError(f"checkpoint file {json_path} names the unknown preset {preset!r} of {description['model']}.")
     return description
 
 
@@ -58,7 +61,7 @@ def _build_model(description: dict, json_path: Path) -> AVModel:
         raise CheckpointError(f"checkpoint file {json_path} has a 'config' that is not a JSON object.")
     try:
         return create_model(
-            description["model"],
+            description.get("preset") or description["model"],
             num_classes=int(description["num_classes"]),
             audio_dim=int(description["audio_dim"]),
             visual_dim=int(description["visual_dim"]),
@@ -101,6 +104,11 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     model.card = description.get("card") or {}
     model.checkpoint_path = base
     return model.to(device).eval()
+
+
+def read_checkpoint_description(path: str | os.PathLike) -> dict:
+    """A checkpoint's JSON (``describe()`` and its card), checked, without reading its weights."""
+    return _read_description(description_path(artifact_base(path)))
 
 
 def _is_model_checkpoint(json_path: Path) -> bool:

@@ -22,7 +22,7 @@ from explorer.models.blocks import (
 from explorer.models.registry import register_model
 
 
-@register_model("relationship")
+@register_model("relationship", label="Relationship network", family="fusion", explains=("space_attention",), tables={"comparison": 5})
 class Relationship(AVModel):
     """Audio-visual relationship module (the paper's [35]): audio-guided visual attention, then an MLP fuses both.
 
@@ -56,7 +56,7 @@ class Relationship(AVModel):
         return Explanation(logits=logits, probs=torch.sigmoid(logits), space_attention=space_attention)
 
 
-@register_model("average_ensemble")
+@register_model("average_ensemble", label="Average ensemble", family="fusion", tables={"comparison": 6})
 class AverageEnsemble(AVModel):
     """The audio and visual baselines trained jointly, predicting the mean of their probabilities (the paper's [32]).
 
@@ -78,7 +78,7 @@ class AverageEnsemble(AVModel):
         )
 
 
-@register_model("film")
+@register_model("film", label="FiLM", family="fusion", tables={"comparison": 7})
 class FiLM(AVModel):
     """Feature-wise linear modulation (Perez et al. 2018): audio sets per-channel γ, β of the visual conv features."""
 
@@ -98,7 +98,7 @@ class FiLM(AVModel):
         return Explanation(logits=logits, probs=torch.sigmoid(logits))
 
 
-@register_model("attention_fusion")
+@register_model("attention_fusion", label="Attention fusion", family="fusion", tables={"comparison": 8})
 class AttentionFusion(AVModel):
     """Attention-based fusion (the paper's [13]): a learned softmax over the two modalities weights their embeddings.
 

@@ -36,26 +36,26 @@ class _ABNModel(AVModel):
         return self.abn_head(self.space_feature(audio, visual), fixed)
 
 
-@register_model("cam")
+@register_model("cam", label="CAM", family="intrinsic", explains=("cam",), tables={"comparison": 1})
 class CAM(_CAMModel):
     """Class activation maps on the visual features; predicts their space-time mean (Zhou et al. 2016)."""
 
     uses_audio = False
 
 
-@register_model("av_cam")
+@register_model("av_cam", label="AV-CAM", family="intrinsic", explains=("cam",), tables={"comparison": 3})
 class AVCAM(_CAMModel):
     """CAM over the audio-visual space feature (paper §4.2, AV-CAM)."""
 
 
-@register_model("abn")
+@register_model("abn", label="ABN", family="intrinsic", explains=("space_attention", "cam"), tables={"comparison": 2})
 class ABN(_ABNModel):
     """Attention Branch Network on the visual features (Fukui et al. 2019); relevance is its attention map M."""
 
     uses_audio = False
 
 
-@register_model("av_abn")
+@register_model("av_abn", label="AV-ABN", family="intrinsic", explains=("space_attention", "cam"), tables={"comparison": 4})
 class AVABN(_ABNModel):
     """ABN over the audio-visual space feature (paper §4.2, AV-ABN).
 

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from explorer.models.base import AVModel, Explanation, from_maps, mlp, to_maps, with_global_audio
-from explorer.models.registry import register_model
+from explorer.models.registry import Preset, register_model
 
 POOLINGS = ("mean", "normalized", "factored")
 
@@ -227,19 +227,23 @@ def _weighted_sum(features: Tensor | None, weights: Tensor) -> Tensor | None:
     return torch.bmm(weights.reshape(weights.shape[0], 1, -1), flat).squeeze(1)
 
 
-@register_model("stan")
+@register_model("stan", label="STAN (audio-visual)", family="stan",
+                explains=("space_attention", "time_attention", "cam", "cav"), tables={"ablations": 5, "comparison": 9},
+                # STAN as the paper pools (Eq. 6), beside whatever pooling a recipe picks.
+                presets={"mean_pooling": Preset("STAN (mean pooling)", {"pooling": "mean"})})
 class STAN(_STANBase):
     """The full model: audio-visual space-time attention, trained with L_BCE + L_CAM + L_CAV (Eq. 8)."""
 
 
-@register_model("stan_visual")
+@register_model("stan_visual", label="STAN (visual only)", family="stan", explains=("space_attention", "time_attention", "cam", "cav"),
+                tables={"ablations": 4})
 class STANVisual(_STANBase):
     """Ablation: visual features only, still with space and time attention."""
 
     uses_audio = False
 
 
-@register_model("stan_audio")
+@register_model("stan_audio", label="STAN (audio only)", family="stan", explains=("time_attention", "cav"), tables={"ablations": 2})
 class STANAudio(_STANBase):
     """Ablation: audio features only, time attention only."""
 

@@ -1,26 +1,13 @@
-"""Model names and model cards as people read them (no streamlit)."""
+"""Checkpoints and model cards as people read them (no streamlit)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import Sequence
 
-FRIENDLY_NAMES = {
-    "stan": "STAN (audio-visual)",
-    "stan_audio": "STAN (audio only)",
-    "stan_visual": "STAN (visual only)",
-    "stan_mean_pooling": "STAN (mean pooling)",
-    "audio_baseline": "Audio baseline",
-    "visual_baseline": "Visual baseline",
-    "cam": "CAM",
-    "abn": "ABN",
-    "av_cam": "AV-CAM",
-    "av_abn": "AV-ABN",
-    "relationship": "Relationship network",
-    "average_ensemble": "Average ensemble",
-    "film": "FiLM",
-    "attention_fusion": "Attention fusion",
-}
+from explorer.errors import ExplorerError
+from explorer.models import model_label, read_checkpoint_description
+
 # The card's metric keys, in reading order, with their labels and units.
 METRIC_LABELS = {
     "top1": "top-1 accuracy (%)",
@@ -43,15 +30,15 @@ COMPARISON_DEFAULTS = ("stan", "av_abn")
 PERTURBATION_DEFAULTS = ("stan", "abn", "av_abn")
 
 
-def friendly_name(model_name: str) -> str:
-    """``av_abn`` → ``AV-ABN``; unknown names are shown as they are."""
-    return FRIENDLY_NAMES.get(model_name, model_name)
-
-
 def checkpoint_label(path: str | os.PathLike, root: str | os.PathLike) -> str:
-    """A checkpoint as the pickers show it: its friendly name, plus its folder when that is not the demo one."""
+    """A checkpoint as the pickers show it: its model's name (its preset's, if any), plus its folder when that is not
+    the demo one. A checkpoint whose JSON cannot be read is shown by its file name; opening it names the problem."""
     path = Path(path)
-    name = friendly_name(path.name)
+    try:
+        description = read_checkpoint_description(path)
+        name = model_label(description["model"], description.get("preset"))
+    except ExplorerError:
+        name = path.name
     folder = os.path.relpath(path.parent, root)
     return name if folder in ("demo", ".") else f"{name} · {folder}"
 

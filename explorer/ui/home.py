@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer.models import display_name
 from explorer.errors import ExplorerError
 from explorer.ui import state, views
 from explorer.ui.analysis import class_activation_values, predicted_classes, space_maps
-from explorer.ui.cards import friendly_name, lead_reason, leads_with_class_maps
+from explorer.ui.cards import lead_reason, leads_with_class_maps
 from explorer.ui.figures import frame_grid, time_figure
 from explorer.ui.samples import annotation_boxes
 
@@ -56,7 +57,7 @@ def where_when_example(selection: state.Selection) -> None:
         return
     classes = selection.classes
     if len(classes) != len(dataset.classes):
-        st.info(f"{friendly_name(selection.model.name)} knows {len(classes)} classes, the demo samples have "
+        st.info(f"{display_name(selection.model)} knows {len(classes)} classes, the demo samples have "
                 f"{len(dataset.classes)}; pick a demo checkpoint in the sidebar to see the example.")
         return
     demo = state.Selection(None, None, None, "demo", None)
@@ -76,7 +77,7 @@ def where_when_example(selection: state.Selection) -> None:
         return
     sample, clip, result, top, skipped = shown
     passed = f" (the first it gets right; it misses the {skipped} before it, which Browse shows)" if skipped else ""
-    st.markdown(f"{friendly_name(selection.model.name)} on demo clip **{sample.video_id}**{passed}: predicted "
+    st.markdown(f"{display_name(selection.model)} on demo clip **{sample.video_id}**{passed}: predicted "
                 f"**{classes[top]}** (probability {result.probs[top]:.2f}); annotated: "
                 f"{', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}.")
     class_maps = leads_with_class_maps(selection.model.card, "space") and result.cam is not None

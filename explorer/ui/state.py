@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from explorer.models import display_name
 from explorer.data import load_dataset as load_annotations, load_demo_dataset
 from explorer.evaluation import checkpoint_encoder
 from explorer.errors import ExplorerError
@@ -26,7 +27,7 @@ from explorer.models.base import AVModel
 from explorer.models.checkpoint import list_checkpoints, load_checkpoint
 from explorer.media import load_clip
 from explorer.ui.analysis import ClipResult, explain_features
-from explorer.ui.cards import checkpoint_label, encoder_summary, friendly_name, metric_rows, pick_defaults, target_rows
+from explorer.ui.cards import checkpoint_label, encoder_summary, metric_rows, pick_defaults, target_rows
 from explorer.ui.confine import confined
 from explorer.ui.samples import CONTAINERS
 from explorer.paths import DATASET_ROOT_VARIABLES, checkpoints_dir, demo_samples_dir
@@ -212,7 +213,7 @@ def checkpoint_name(path: str) -> str:
 def model_card(model: AVModel) -> None:
     """Classes, metrics, encoder, demo targets and the retrain command of the model's card."""
     card = model.card
-    st.markdown(f"**{friendly_name(model.name)}** · {model.num_classes} classes · trained on "
+    st.markdown(f"**{display_name(model)}** · {model.num_classes} classes · trained on "
                 f"**{card.get('dataset', 'unknown data')}** · encoder {encoder_summary(card)}")
     # st.table is static HTML: lighter for the browser than the interactive grid, which Home would otherwise load
     if rows := metric_rows(card):

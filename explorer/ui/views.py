@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 import streamlit as st
 
+from explorer.models import display_name
 from explorer.errors import ExplorerError
 from explorer.ui import state
 from explorer.ui.analysis import (
@@ -19,7 +20,7 @@ from explorer.ui.analysis import (
     space_maps,
     unit_range,
 )
-from explorer.ui.cards import friendly_name, lead_reason, leads_with_class_maps
+from explorer.ui.cards import lead_reason, leads_with_class_maps
 from explorer.ui.counterfactuals import COUNTERFACTUALS, counterfactual_clip
 from explorer.ui.figures import colorbar, frame_grid, overlay_frames, overlay_video, png_bytes, time_figure
 
@@ -86,7 +87,7 @@ def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: in
     ``explain=False`` leaves out the paragraph on how to read it (Compare shows it once for both sides)."""
     maps = space_maps(result, class_index)
     if maps is None:
-        st.info(f"{friendly_name(model_name)} has no space attention, so there is no space view.")
+        st.info(f"{model_name} has no space attention, so there is no space view.")
         return None
     overlays = attention_overlays(clip, maps)
     grid = frame_grid(overlays)
@@ -111,7 +112,7 @@ def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int
     """Waveform, time attention and the class's CAV over time, annotated events shaded behind. ``cav_first``: the
     card measured that the CAV says "when" better than A^t, so it leads (drawn first, named in the title)."""
     if result.time_attention is None:
-        st.info(f"{friendly_name(model_name)} has no time attention, so there is no time view.")
+        st.info(f"{model_name} has no time attention, so there is no time view.")
         return
     cav_first = cav_first and result.cav is not None
     gate = {"time attention A^t": result.time_attention}
@@ -141,8 +142,8 @@ def explanation_views(clip, result: ClipResult, classes: Sequence[str], labels: 
     class_index, per_class = class_picker(result, classes, labels, key, leads_with_class_maps(card, "space"))
     if reason := lead_reason(card):
         st.caption(f"Which map each view opens on was measured: {reason}")
-    strip = space_view(clip, result, classes, class_index if per_class else None, key, model.name)
-    time_view(clip, result, classes, class_index, boxes, key, model.name, leads_with_class_maps(card, "time"))
+    strip = space_view(clip, result, classes, class_index if per_class else None, key, display_name(model))
+    time_view(clip, result, classes, class_index, boxes, key, display_name(model), leads_with_class_maps(card, "time"))
     export(clip, result, classes, strip, key, source, model.name)
 
 
