@@ -90,22 +90,22 @@ def bench_upload(repeats: int = 5) -> dict[str, float]:
 
     set_log_level("error")  # outside a server, every cached function warns that there is no runtime
     from explorer.media import load_clip
-    from explorer.ui import state
+    from explorer.paths import checkpoints_dir, demo_samples_dir
+    from explorer.ui import cache
 
-    path = next((state.demo_samples_dir() / "clips").glob("*.mp4"))
-    model_path = str(state.checkpoints_dir() / "demo" / "stan")
+    path = next((demo_samples_dir() / "clips").glob("*.mp4"))
+    model_path = str(checkpoints_dir() / "demo" / "stan")
     start = time.perf_counter()
     clip = load_clip(path)
     decode = time.perf_counter() - start
-    state.load_encoder(model_path)  # loaded once per server, before any upload
+    cache.load_encoder(model_path)  # loaded once per server, before any upload
     times = []
     for _ in range(repeats):
-        state.encode_features.clear()
-        state.explain_clip.clear()
+        for memo in (cache.explain, cache.features):
+            memo.cache.clear()
         start = time.perf_counter()
-        key = state.clip_key(clip)
-        state.encode_clip(model_path, key, clip)
-        state.explain_clip(model_path, key, clip)
+        clip = load_clip(path)
+        cache.explain(model_path, clip)
         times.append(time.perf_counter() - start)
     return {"upload_clip_seconds": clip.duration, "upload_decode_s": decode,
             "upload_encode_explain_s": statistics.median(times)}

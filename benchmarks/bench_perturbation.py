@@ -22,7 +22,7 @@ from perturbation_reference import reference_perturbation_tvd  # noqa: E402
 
 from explorer.explain import perturbation_curves  # noqa: E402
 from explorer.metrics import evaluate_predictions  # noqa: E402
-from explorer.evaluation import checkpoint_encoder, encode_clip  # noqa: E402
+from explorer.explain import checkpoint_encoder, encode_clip  # noqa: E402
 from explorer.models import create_model, load_checkpoint  # noqa: E402
 
 NUM_CLASSES, SEGMENTS, GRID = 12, 10, 7

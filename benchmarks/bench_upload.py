@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from bench_encode import best_of, make_video
-from explorer.evaluation import checkpoint_encoder
+from explorer.explain import checkpoint_encoder
 from explorer.media import load_clip
 from explorer.models import load_checkpoint
 

@@ -4,6 +4,7 @@ This entry declares the pages (top-level ``pages/``) and draws the shared sideba
 """
 import streamlit as st
 
+from explorer.paths import PAGES_DIR
 from explorer.ui import home, state
 from explorer.ui.guard import page_guard
 
@@ -11,11 +12,11 @@ st.set_page_config(page_title="STAN Explorer", page_icon=":material/movie:", lay
 
 navigation = st.navigation([
     st.Page(home.render, title="Home", icon=":material/home:", default=True),
-    st.Page(state.PAGES_DIR / "browse.py", title="Browse", icon=":material/table_view:"),
-    st.Page(state.PAGES_DIR / "upload.py", title="Upload", icon=":material/upload:"),
-    st.Page(state.PAGES_DIR / "perturbation.py", title="Perturbation", icon=":material/blur_on:"),
-    st.Page(state.PAGES_DIR / "pointing_game.py", title="Pointing game", icon=":material/my_location:"),
-    st.Page(state.PAGES_DIR / "compare.py", title="Compare", icon=":material/compare:"),
+    st.Page(PAGES_DIR / "browse.py", title="Browse", icon=":material/table_view:"),
+    st.Page(PAGES_DIR / "upload.py", title="Upload", icon=":material/upload:"),
+    st.Page(PAGES_DIR / "perturbation.py", title="Perturbation", icon=":material/blur_on:"),
+    st.Page(PAGES_DIR / "pointing_game.py", title="Pointing game", icon=":material/my_location:"),
+    st.Page(PAGES_DIR / "compare.py", title="Compare", icon=":material/compare:"),
 ])
 with page_guard(f"the {navigation.title} page"):
     state.sidebar()

@@ -15,8 +15,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from explorer.errors import CheckpointError, DataError
+from explorer.errors import DataError
 from explorer.explain import perturbation_tvd, pointing_game, spatial_pointing_game
+from explorer.explain.clip import checkpoint_encoder, encode_clip
 from explorer.explain.pointing import POINTING_TOLERANCE_PX, trivial_spatial_hits
 from explorer.metrics import evaluate_predictions
 from explorer.models.base import AVModel
@@ -140,39 +141,6 @@ def evaluate_model(
 
 
 # -- clips instead of stored features ------------------------------------------------------------------------------
-def checkpoint_encoder(model: AVModel):
-    """The encoder named in the model card, checked to give the feature sizes the model was trained on.
-
-    The card's ``encoder`` is ``{"name": ..., "weights": ...}``. Relative weights paths are relative to the
-    checkpoint's folder, so a checkpoint folder can move.
-    """
-    from explorer.encoders import check_compatible, create_encoder
-
-    card = getattr(model, "card", None) or {}
-    spec = card.get("encoder")
-    if not isinstance(spec, dict) or not spec.get("name"):
-        raise CheckpointError("the checkpoint's card does not name the encoder of its features, so clips cannot be encoded for it.")
-    config = spec.get("config") if isinstance(spec.get("config"), dict) else {}
-    encoder = create_encoder(spec["name"], weights=_weights_path(spec.get("weights"), model), **config)
-    check_compatible(encoder, model)
-    return encoder
-
-
-def _weights_path(weights: str | None, model: AVModel) -> str | None:
-    """An encoder weights path from a card, resolved against the checkpoint's folder when relative."""
-    if not weights or weights == "random" or Path(weights).is_absolute():
-        return weights
-    folder = getattr(model, "checkpoint_path", None)
-    return str(Path(folder).parent / weights) if folder is not None else weights
-
-
-def encode_clip(encoder, path: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
-    """Decode a video file and encode it: (audio T×Da, visual T×H×W×Dv)."""
-    from explorer.media import load_clip
-
-    return encoder.encode(load_clip(path, frames_per_segment=encoder.frames_per_segment))
-
-
 def read_segment_masks(path: Path) -> dict[str, np.ndarray]:
     """``masks.npz`` of a demo folder: per video id, T×H×W 0/1 masks of the sounding objects."""
     try:

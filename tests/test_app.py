@@ -5,6 +5,7 @@ point it (and these tests) at others.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import os
@@ -12,11 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from explorer.data import load_demo_dataset
 from explorer.data.dataset import Sample
 from explorer.errors import DataError
 from explorer.media import Clip, load_clip
+from explorer.models import Explanation
 from explorer.ui import analysis, cards, counterfactuals, figures, samples
 from tests.media_factory import make_video
 
@@ -61,11 +64,14 @@ def chart_text(app) -> str:
 
 
 # -- pure helpers ---------------------------------------------------------------------------------
-def make_result(t: int = 3, k: int = 4) -> analysis.ClipResult:
+def make_result(t: int = 3, k: int = 4) -> Explanation:
+    """An Explanation of one clip, as the app's cache holds it (a batch of one)."""
     rng = np.random.default_rng(0)
-    return analysis.ClipResult(
-        probs=np.array([0.1, 0.8, 0.6, 0.2])[:k], space_attention=rng.random((t, 2, 2)).astype(np.float32),
-        time_attention=np.array([0.2, 0.9, 0.5])[:t], cam=rng.normal(size=(t, 2, 2, k)), cav=rng.normal(size=(t, k)),
+    probs = torch.tensor([[0.1, 0.8, 0.6, 0.2][:k]])
+    return Explanation(
+        logits=torch.logit(probs), probs=probs, space_attention=torch.from_numpy(rng.random((1, t, 2, 2))).float(),
+        time_attention=torch.tensor([[0.2, 0.9, 0.5][:t]]), cam=torch.from_numpy(rng.normal(size=(1, t, 2, 2, k))),
+        cav=torch.from_numpy(rng.normal(size=(1, t, k))),
     )
 
 
@@ -76,30 +82,39 @@ def make_clip(seconds: int = 3) -> Clip:
 
 def test_space_maps_class_agnostic_and_per_class():
     result = make_result()
-    agnostic = analysis.space_maps(result, None)
-    np.testing.assert_allclose(agnostic, result.space_attention * result.time_attention[:, None, None])
+    space, time = result.numpy("space_attention"), result.numpy("time_attention")
+    np.testing.assert_allclose(analysis.space_maps(result, None), space * time[:, None, None], rtol=1e-6)
     cam = analysis.space_maps(result, 2)
     assert cam.min() == 0.0 and cam.max() == 1.0
-    assert np.argmax(cam) == np.argmax(result.cam[..., 2])
-    no_cam = analysis.ClipResult(result.probs, None, result.time_attention, None, result.cav)
+    assert np.argmax(cam) == np.argmax(result.numpy("cam")[..., 2])
+    no_cam = dataclasses.replace(result, space_attention=None, cam=None)
     assert analysis.space_maps(no_cam, None) is None and analysis.space_maps(no_cam, 1) is None
 
 
+def test_rescaling_a_map_follows_the_metrics_rule():
+    np.testing.assert_allclose(analysis.unit_range(np.array([[2.0, 4.0], [3.0, 6.0]])), [[0, 0.5], [0.25, 1]])
+    assert (analysis.unit_range(np.full((2, 3), 7.0)) == 1).all()  # as training.min_max: uniform points everywhere
+
+
 def test_predictions_threshold_and_top1_fallback():
-    result = make_result()
-    assert analysis.predicted_classes(result.probs) == [1, 2]
+    probs = make_result().numpy("probs")
+    assert analysis.predicted_classes(probs) == [1, 2]
     assert analysis.predicted_classes(np.array([0.1, 0.3, 0.2])) == [1]
-    rows = analysis.prediction_rows(result.probs, list("abcd"), np.array([0, 0, 1, 0]), top=2)
+    rows = analysis.prediction_rows(probs, list("abcd"), np.array([0, 0, 1, 0]), top=2)
     assert [(r["class"], r["predicted"], r["true label"]) for r in rows] == [("b", True, False), ("c", True, True)]
-    assert analysis.is_correct(result.probs, np.array([0, 1, 0, 0])) and not analysis.is_correct(result.probs, np.array([1, 0, 0, 0]))
+    assert analysis.is_correct(probs, np.array([0, 1, 0, 0])) and not analysis.is_correct(probs, np.array([1, 0, 0, 0]))
 
 
-def test_export_json_holds_every_attention_value():
+def test_export_json_is_the_explanations_one_layout():
     result = make_result()
-    document = json.loads(analysis.export_json(result, list("abcd"), "clip.mp4", "stan"))
-    assert document["predicted"] == ["b", "c"]
-    assert np.allclose(document["time_attention"], result.time_attention, atol=1e-5)
-    assert np.array(document["space_attention"]).shape == result.space_attention.shape
+    document = json.loads(analysis.export_json(result, list("abcd"), "clip.mp4", "STAN"))
+    assert document["predicted"] == ["b", "c"] and document["clip"] == "clip.mp4"
+    assert [row["class"] for row in document["predictions"]] == list("bcda")
+    assert {key: value for key, value in document.items() if key not in ("clip", "model_label")} == json.loads(
+        json.dumps(result.to_json(list("abcd"))))
+    assert np.allclose(document["time_attention"], result.numpy("time_attention"), atol=1e-5)
+    assert np.array(document["space_attention"]).shape == (3, 2, 2)
+    assert len(document["space_peaks"]) == 3
 
 
 def test_filters_and_rows():
@@ -151,7 +166,7 @@ def test_figures():
     strip = figures.frame_strip(overlays, height=48, gap=4)
     assert strip.shape == (48, 3 * 64 + 2 * 4, 3)
     assert figures.png_bytes(strip)[:4] == b"\x89PNG"
-    chart = figures.time_figure(clip.audio, clip.sample_rate, {"A^t": result.time_attention}, [("dog", 1.0, 2.0)])
+    chart = figures.time_figure(clip.audio, clip.sample_rate, {"A^t": result.numpy("time_attention")}, [("dog", 1.0, 2.0)])
     assert [trace.name for trace in chart.data] == ["waveform", "A^t"] and len(chart.layout.shapes) == 1
     assert len(chart.data[0].x) <= figures.MAX_WAVEFORM_POINTS
     peak = figures.draw_peak(frames[0], np.eye(2), np.eye(2, dtype=np.uint8))
@@ -372,11 +387,11 @@ def test_pointing_game_table():
 
 
 def test_models_on_one_encoder_share_it():
-    from explorer.ui import state
+    from explorer.ui import cache
 
-    stan, av_abn = (state.encoder_id(demo_checkpoint(name)) for name in ("stan", "av_abn"))
+    stan, av_abn = (cache.encoder_id(demo_checkpoint(name)) for name in ("stan", "av_abn"))
     assert stan == av_abn and str(checkpoints_dir().resolve() / "demo") in stan
-    assert state.load_encoder(demo_checkpoint("stan")) is state.load_encoder(demo_checkpoint("av_abn"))
+    assert cache.load_encoder(demo_checkpoint("stan")) is cache.load_encoder(demo_checkpoint("av_abn"))
 
 
 def test_upload_longer_than_a_minute_says_only_the_first_60_s_count(tmp_path):

@@ -222,7 +222,7 @@ def demo_run(tmp_path_factory):
     """A 4-clip demo folder, its features from the (untrained) compact encoder, and a STAN trained on them."""
     from explorer.data import load_demo_dataset
     from explorer.encoders import create_encoder
-    from explorer.evaluation import encode_clip
+    from explorer.explain import encode_clip
 
     root = tmp_path_factory.mktemp("demo")
     assert cli.main(["demo", "build", "--n", "4", "--size", "96", "--out", str(root / "corpus")]) == 0
@@ -258,7 +258,9 @@ def test_explain_prints_and_writes_attention(demo_run, tmp_path, capsys):
     assert "second  9:" in printed and "space peak at cell" in printed
     report = json.loads(out.read_text())
     assert len(report["time_attention"]) == 10 and np.array(report["space_attention"]).shape == (10, 7, 7)
-    assert len(report["predictions"]) == 5 and report["predictions"][0]["probability"] >= report["predictions"][1]["probability"]
+    probabilities = [row["probability"] for row in report["predictions"]]
+    assert len(probabilities) == len(classes) and probabilities == sorted(probabilities, reverse=True)
+    assert report["classes"] == classes and report["predicted"][0] == report["predictions"][0]["class"]
     assert report["class"]["name"] == classes[1] and len(report["class"]["cam_peaks"]) == 10
     assert all(0 <= peak["row"] < 7 and 0 <= peak["column"] < 7 for peak in report["space_peaks"])
 
@@ -314,7 +316,7 @@ def test_early_stopping_keeps_the_best_epoch():
 
 def test_card_names_its_encoder(tmp_path):
     """The card's ``encoder`` entry opens the encoder; a card without one is a clear error."""
-    from explorer.evaluation import checkpoint_encoder
+    from explorer.explain import checkpoint_encoder
     from explorer.models import create_model
 
     model = create_model("stan", 3, 128, 64, hidden=8)

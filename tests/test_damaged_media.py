@@ -42,7 +42,7 @@ import numpy as np
 import pytest
 
 from explorer.errors import ExplorerError
-from explorer.media import Clip
+from explorer.media import Clip, MediaError, load_audio
 from tests.media_factory import has_encoder, make_audio, make_video
 
 REPO = Path(__file__).resolve().parents[1]
@@ -342,3 +342,18 @@ def test_eight_or_more_audio_channels_are_averaged_not_a_crash(tmp_path, layout)
     assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
     expected = ramp * np.mean(np.arange(1, channels + 1)) / 32768
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)
+
+
+def test_audio_that_changes_rate_or_claims_impossible_channels(tmp_path):
+    """Found by the fuzz: the resampler was rebuilt only when the channel layout changed, so an mp3 whose sample
+    rate changes midway (two files joined, or a damaged frame header) raised PyAV's ValueError, and a wav header
+    claiming 257 channels raised FFmpeg's ArgumentError."""
+    joined = tmp_path / "joined.mp3"
+    joined.write_bytes(make_audio(tmp_path / "a.mp3", 1, codec="mp3", rate=44100).read_bytes()
+                       + make_audio(tmp_path / "b.mp3", 1, codec="mp3", rate=32000).read_bytes())
+    assert abs(load_audio(joined).size - 2 * 16000) < 1600  # both seconds, give or take the encoders' padding
+    header = bytearray(make_audio(tmp_path / "tone.wav", 1).read_bytes())
+    header[22:24] = (257).to_bytes(2, "little")  # the fmt chunk's channel count
+    (tmp_path / "257.wav").write_bytes(header)
+    with pytest.raises(MediaError, match="no decodable audio"):
+        load_audio(tmp_path / "257.wav")

@@ -15,7 +15,7 @@ from explorer.demo.report import load_demo_models
 from explorer.demo.scoring import STAN_TARGETS, evaluate_demo_model
 from explorer.demo.training import DEMO_CHECKPOINTS, FULL, decoded_scenes, demo_encoder, extract_features
 from explorer.errors import CheckpointError
-from explorer.evaluation import checkpoint_encoder
+from explorer.explain import checkpoint_encoder
 from explorer.media import load_clip
 from explorer.models import create_model, load_checkpoint
 from explorer.training import predict

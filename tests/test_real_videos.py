@@ -10,7 +10,7 @@ import torch
 
 from explorer.demo.real import REAL_VIDEOS, UNSURE_BELOW, VIDEOS_DIR, real_clip
 from explorer.demo.sources import CLASS_NAMES, DEMO_CLASSES, HELD_OUT_SOUNDS
-from explorer.evaluation import checkpoint_encoder
+from explorer.explain import checkpoint_encoder
 from explorer.media import load_clip
 from explorer.models import load_checkpoint
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import torch
-
 from explorer.commands.options import write_json
 from explorer.errors import DataError
 
@@ -25,50 +23,33 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def _peaks(maps: torch.Tensor) -> list[dict]:
-    """Per second: the grid cell (row, column) where a T×H×W map is highest, and its value."""
-    width = maps.shape[-1]
-    flat = maps.flatten(1)
-    values, cells = flat.max(dim=1)
-    return [
-        {"second": t, "row": int(cell) // width, "column": int(cell) % width, "value": float(value)}
-        for t, (value, cell) in enumerate(zip(values, cells))
-    ]
-
-
 def explain_file(model, path: str | Path, class_name: str | None = None) -> dict:
-    """JSON-ready explanation of one video by ``model`` (whose card names its classes and encoder)."""
-    from explorer.evaluation import checkpoint_encoder, encode_clip
+    """JSON-ready explanation of one video by ``model`` (whose card names its classes and encoder): the layout of
+    ``Explanation.to_json``, with the clip, the model and, when asked, one class's probability and CAM peaks."""
+    from explorer.explain import checkpoint_encoder, explain_clip
+    from explorer.media import load_clip
+    from explorer.models import display_name
+    from explorer.models.base import map_peaks
 
     classes = list(model.card.get("classes") or [f"class {k}" for k in range(model.num_classes)])
     if class_name is not None and class_name not in classes:
         raise DataError(f"--class {class_name!r} is not one of this checkpoint's classes: {', '.join(classes)}.")
-    audio, visual = encode_clip(checkpoint_encoder(model), path)
-    with torch.no_grad():
-        result = model(audio[None].float(), visual[None].float())
-    probs = result.probs[0]
-    order = probs.argsort(descending=True)[:TOP]
-    report = {
-        "clip": str(path),
-        "model": model.name,
-        "predictions": [{"class": classes[k], "probability": float(probs[k])} for k in order.tolist()],
-        "time_attention": None if result.time_attention is None else result.time_attention[0].tolist(),
-        "space_attention": None if result.space_attention is None else result.space_attention[0].tolist(),
-        "space_peaks": None if result.space_attention is None else _peaks(result.space_attention[0]),
-    }
+    encoder = checkpoint_encoder(model)
+    result = explain_clip(model, encoder, load_clip(path, frames_per_segment=encoder.frames_per_segment))
+    report = {"clip": str(path), "model": model.name, "model_label": display_name(model), **result.to_json(classes)}
     if class_name is not None:
         k = classes.index(class_name)
         report["class"] = {
             "name": class_name,
-            "probability": float(probs[k]),
-            "cam_peaks": None if result.cam is None else _peaks(result.cam[0, ..., k]),
+            "probability": float(result.probs[0, k]),
+            "cam_peaks": None if result.cam is None else map_peaks(result.cam[0, ..., k]),
         }
     return report
 
 
 def _print_report(report: dict) -> None:
-    print(f"{report['model']} on {report['clip']}")
-    for row in report["predictions"]:
+    print(f"{report['model_label']} on {report['clip']}")
+    for row in report["predictions"][:TOP]:
         print(f"  {row['probability']:.3f}  {row['class']}")
     time_attention = report["time_attention"] or []
     peaks = report["space_peaks"] or []

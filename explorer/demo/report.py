@@ -15,7 +15,8 @@ from matplotlib.figure import Figure  # no pyplot: figures go to files, never to
 from explorer.demo.scoring import check_targets, evaluate_demo_model
 from explorer.demo.training import DEMO_CHECKPOINTS, FULL, PRESET_CHECKPOINTS, FeatureSplit, Recipe, extract_features
 from explorer.errors import CheckpointError, DataError
-from explorer.evaluation import checkpoint_encoder, json_ready
+from explorer.evaluation import json_ready
+from explorer.explain import checkpoint_encoder
 from explorer.explain import overlay_on_image, upsample_space
 from explorer.models import PAPER_TABLES, AVModel, load_checkpoint, table_models
 from explorer.paths import make_folder

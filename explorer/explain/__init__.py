@@ -1,5 +1,6 @@
 """Explanation tests of the paper (§4.3) and the helpers that draw attention on media."""
 from explorer.errors import InvalidInputError
+from explorer.explain.clip import checkpoint_encoder, encode_clip, explain_clip, explain_features
 from explorer.explain.overlay import COLORMAPS, overlay_on_image
 from explorer.explain.perturbation import perturbation_curves, perturbation_test, perturbation_tvd
 from explorer.explain.pointing import (
@@ -11,6 +12,10 @@ from explorer.explain.pointing import (
 from explorer.explain.upsample import upsample_space, upsample_time
 
 __all__ = [
+    "checkpoint_encoder",
+    "encode_clip",
+    "explain_clip",
+    "explain_features",
     "COLORMAPS",
     "InvalidInputError",
     "SpatialPointingDetails",

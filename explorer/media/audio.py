@@ -30,7 +30,7 @@ class AudioCollector:
         self.origin = origin
         self.stop_at = stop_at
         self.resampler: av.AudioResampler | None = None
-        self.layout: str | None = None
+        self.setup: tuple[str, str, int] | None = None  # (format, layout, rate) the resampler was built for
         self.chunks: list[np.ndarray] = []
         self.offset: int | None = None  # sample index of the first collected sample
         self.collected = 0
@@ -40,21 +40,27 @@ class AudioCollector:
         return self.offset is not None and (self.offset + self.collected) >= self.stop_at * self.sample_rate
 
     def add(self, frame: av.AudioFrame | None) -> None:
-        """Add one decoded frame (``None`` flushes the resampler)."""
+        """Add one decoded frame (``None`` flushes the resampler); a frame FFmpeg cannot resample is skipped."""
         if self.offset is None and frame is not None:
             start = frame.time if (frame.time is not None and self.origin is not None) else 0.0
             self.offset = round((start - (self.origin or 0.0)) * self.sample_rate)
-        if frame is not None and frame.layout.name != self.layout:
-            self._flush()  # a stream may change its channel layout midway
-            self.layout = frame.layout.name
-            # Packed "flt", not planar "fltp": PyAV 18 finds a planar frame's planes by scanning FFmpeg's channel
-            # pointers for a NULL, which reads past their end at 8 or more channels (7.1, or a damaged AAC frame
-            # that claims 29) and crashes the process in ``to_ndarray``. A packed frame has one plane.
-            self.resampler = av.AudioResampler(format="flt", layout=frame.layout, rate=self.sample_rate)
-        if frame is None:
-            self._flush()
-        else:
+        try:
+            if frame is None:
+                self._flush()
+                return
+            setup = (frame.format.name, frame.layout.name, frame.sample_rate)
+            if setup != self.setup:
+                self._flush()  # a stream may change its channel layout or sample rate midway
+                self.setup = setup
+                # Packed "flt", not planar "fltp": PyAV 18 finds a planar frame's planes by scanning FFmpeg's
+                # channel pointers for a NULL, which reads past their end at 8 or more channels (7.1, or a damaged
+                # AAC frame that claims 29) and crashes the process in ``to_ndarray``. A packed frame has one plane.
+                self.resampler = av.AudioResampler(format="flt", layout=frame.layout, rate=self.sample_rate)
             self._append(self.resampler.resample(frame))
+        except (av.error.FFmpegError, ValueError):
+            # A damaged header FFmpeg cannot resample (a wav claiming 257 channels): drop the frame, and
+            # start afresh on the next one. No frame at all: load_audio and load_clip say so.
+            self.resampler, self.setup = None, None
 
     def _flush(self) -> None:
         if self.resampler is not None:

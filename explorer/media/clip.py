@@ -1,7 +1,9 @@
 """The decoded clip that encoders and the app share: frames and audio cut into 1-second segments."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -31,6 +33,15 @@ class Clip:
     source_duration: float
     path: str | None = None
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hash of the pixels and samples, computed once: what caches key a clip by (a clip is not changed
+        after decoding)."""
+        digest = hashlib.sha1(np.ascontiguousarray(self.audio).tobytes())
+        for frames in self.frames:
+            digest.update(np.ascontiguousarray(frames).tobytes())
+        return digest.hexdigest()[:16]
 
     @property
     def segment_bounds(self) -> list[tuple[float, float]]:

@@ -8,12 +8,16 @@ the model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from explorer.errors import FeatureShapeError, FeatureTypeError
+
+PREDICTION_THRESHOLD = 0.5  # sigmoid outputs: a class is predicted when its probability reaches this
 
 
 @dataclass
@@ -34,15 +38,56 @@ class Explanation:
     cav: Tensor | None = None  # N×T×K, per-class class activation values
     aux_logits: dict[str, Tensor] = field(default_factory=dict)
 
-    def detach(self) -> "Explanation":
-        def _d(value):
+    def _map(self, apply) -> "Explanation":
+        def mapped(value):
             if isinstance(value, Tensor):
-                return value.detach()
+                return apply(value)
             if isinstance(value, dict):
-                return {k: v.detach() for k, v in value.items()}
+                return {key: apply(tensor) for key, tensor in value.items()}
             return value
 
-        return replace(self, **{f.name: _d(getattr(self, f.name)) for f in fields(self)})
+        return replace(self, **{f.name: mapped(getattr(self, f.name)) for f in fields(self)})
+
+    def detach(self) -> "Explanation":
+        return self._map(Tensor.detach)
+
+    def cpu(self) -> "Explanation":
+        return self._map(Tensor.cpu)
+
+    # -- one clip (the first of the batch), as the app and the CLI read it -----------------------------------------
+    def numpy(self, name: str, index: int = 0) -> np.ndarray | None:
+        """Field ``name`` of clip ``index`` as a float numpy array (batch dimension dropped), or None when the model
+        has no such piece. ``"space_time_attention"`` gives A^s·A^t."""
+        value = getattr(self, name)
+        return None if value is None else value[index].detach().float().cpu().numpy()
+
+    @property
+    def num_segments(self) -> int:
+        """T of the explained clips (every model sees T segments; its pieces have them, logits do not)."""
+        pieces = (self.time_attention, self.space_attention, self.cav, self.cam)
+        return next((int(piece.shape[1]) for piece in pieces if piece is not None), 0)
+
+    def to_json(self, classes: Sequence[str], index: int = 0) -> dict:
+        """The one JSON layout of an explanation of clip ``index``, written by ``explorer explain`` and by the app's
+        export: every class's probability (most probable first), the predicted classes, and every attention value."""
+        if len(classes) != self.probs.shape[1]:
+            raise ValueError(f"{len(classes)} class names for a model with {self.probs.shape[1]} classes")
+        probs = self.numpy("probs", index)
+        order = [int(k) for k in np.argsort(-probs, kind="stable")]
+
+        def listed(name: str):
+            value = self.numpy(name, index)
+            return None if value is None else np.round(value, 6).tolist()
+
+        return {
+            "classes": list(classes),
+            "predictions": [{"class": classes[k], "probability": round(float(probs[k]), 6)} for k in order],
+            "predicted": [classes[k] for k in order if probs[k] >= PREDICTION_THRESHOLD] or [classes[order[0]]],
+            "time_attention": listed("time_attention"),
+            "space_attention": listed("space_attention"),
+            "cav": listed("cav"),
+            "space_peaks": map_peaks(self.space_attention[index]) if self.space_attention is not None else None,
+        }
 
     @property
     def space_time_attention(self) -> Tensor | None:
@@ -158,6 +203,14 @@ class AVModel(nn.Module):
             "visual_dim": self.visual_dim,
             "config": self.config,
         }
+
+
+def map_peaks(maps: Tensor) -> list[dict]:
+    """Per second: the grid cell (row, column) where a T×H×W map is highest, and its value."""
+    width = maps.shape[-1]
+    values, cells = maps.flatten(1).max(dim=1)
+    return [{"second": t, "row": int(cell) // width, "column": int(cell) % width, "value": round(float(value), 6)}
+            for t, (value, cell) in enumerate(zip(values, cells))]
 
 
 def mlp(in_dim: int, hidden: int, out_dim: int) -> nn.Sequential:

@@ -1,74 +1,37 @@
-"""Pure logic behind the app's views: run a model on one clip and shape its answer.
+"""Pure logic behind the app's views: shape one clip's Explanation for display.
 
 Nothing here imports streamlit, so every function is tested directly.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import torch
-from torch import Tensor
 
-from explorer.models.base import AVModel
-
-PREDICTION_THRESHOLD = 0.5  # sigmoid outputs: a class is predicted when its probability reaches this
-
-
-@dataclass(frozen=True)
-class ClipResult:
-    """One model's explanation of one clip, as numpy arrays (batch dimension dropped)."""
-
-    probs: np.ndarray  # K
-    space_attention: np.ndarray | None  # T×H×W
-    time_attention: np.ndarray | None  # T
-    cam: np.ndarray | None  # T×H×W×K
-    cav: np.ndarray | None  # T×K
-
-    @property
-    def num_segments(self) -> int:
-        return len(self.time_attention) if self.time_attention is not None else 0
-
-
-def _numpy(value: Tensor | None) -> np.ndarray | None:
-    return None if value is None else value[0].detach().float().cpu().numpy()
-
-
-def explain_features(model: AVModel, audio: Tensor, visual: Tensor) -> ClipResult:
-    """Run ``model`` on one clip's features (audio T×Da, visual T×H×W×Dv)."""
-    with torch.no_grad():
-        result = model.eval()(audio[None].float(), visual[None].float())
-    return ClipResult(
-        probs=_numpy(result.probs),
-        space_attention=_numpy(result.space_attention),
-        time_attention=_numpy(result.time_attention),
-        cam=_numpy(result.cam),
-        cav=_numpy(result.cav),
-    )
-
+from explorer.models.base import PREDICTION_THRESHOLD, Explanation
+from explorer.training import min_max
 
 def unit_range(values: np.ndarray) -> np.ndarray:
-    """Rescale to [0, 1] so raw CAM / CAV scores share the attention's colour scale."""
-    low, high = float(values.min()), float(values.max())
-    return np.zeros_like(values) if high - low < 1e-12 else (values - low) / (high - low)
+    """Rescale a whole map to [0, 1] so raw CAM / CAV scores share the attention's colour scale; the same rule as
+    the metrics' (:func:`explorer.training.min_max`: a constant map points at everything alike, so it becomes ones)."""
+    flat = torch.from_numpy(np.asarray(values, dtype=np.float64).reshape(1, -1))
+    return min_max(flat).numpy().reshape(np.shape(values))
 
 
-def space_maps(result: ClipResult, class_index: int | None) -> np.ndarray | None:
-    """T×H×W maps in [0, 1]: class-agnostic A^s·A^t, or the CAM of ``class_index``."""
+def space_maps(result: Explanation, class_index: int | None) -> np.ndarray | None:
+    """T×H×W maps in [0, 1] of the explained clip: class-agnostic A^s·A^t, or the CAM of ``class_index``."""
     if class_index is not None:
-        return None if result.cam is None else unit_range(result.cam[..., class_index])
-    if result.space_attention is None:
-        return None
-    if result.time_attention is None:
-        return result.space_attention
-    return result.space_attention * result.time_attention[:, None, None]
+        cam = result.numpy("cam")
+        return None if cam is None else unit_range(cam[..., class_index])
+    return result.numpy("space_time_attention")
 
 
-def class_activation_values(result: ClipResult, class_index: int) -> np.ndarray | None:
+def class_activation_values(result: Explanation, class_index: int) -> np.ndarray | None:
     """The CAV of one class over time (T), rescaled to [0, 1]."""
-    return None if result.cav is None else unit_range(result.cav[:, class_index])
+    cav = result.numpy("cav")
+    return None if cav is None else unit_range(cav[:, class_index])
 
 
 def predicted_classes(probs: np.ndarray) -> list[int]:
@@ -94,23 +57,9 @@ def is_correct(probs: np.ndarray, labels: np.ndarray) -> bool:
     return bool(labels[int(np.argmax(probs))])
 
 
-def export_json(result: ClipResult, classes: Sequence[str], source: str, model_name: str) -> str:
-    """Predictions and every attention value of one clip, for download."""
-
-    def listed(value: np.ndarray | None):
-        return None if value is None else np.round(value.astype(float), 5).tolist()
-
-    document = {
-        "source": source,
-        "model": model_name,
-        "classes": list(classes),
-        "probabilities": {name: round(float(p), 5) for name, p in zip(classes, result.probs)},
-        "predicted": [classes[i] for i in predicted_classes(result.probs)],
-        "time_attention": listed(result.time_attention),
-        "space_attention": listed(result.space_attention),
-        "cav": listed(result.cav),
-    }
-    return json.dumps(document, indent=1)
+def export_json(result: Explanation, classes: Sequence[str], source: str, model_label: str) -> str:
+    """The explanation's JSON (:meth:`Explanation.to_json`, the layout ``explorer explain`` writes) for download."""
+    return json.dumps({"clip": source, "model_label": model_label, **result.to_json(classes)}, indent=1)
 
 
 def noisy_waveform(audio: np.ndarray, sample_rate: int, time_attention: np.ndarray, sigma2: float,

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.models import display_name
 from explorer.errors import ExplorerError
-from explorer.ui import state, views
+from explorer.models import display_name
+from explorer.paths import PAGES_DIR
+from explorer.ui import cache, state, views
 from explorer.ui.analysis import class_activation_values, predicted_classes, space_maps
 from explorer.ui.cards import lead_reason, leads_with_class_maps
 from explorer.ui.figures import frame_grid, time_figure
@@ -34,7 +35,7 @@ def render() -> None:
     with links_column:  # drawn first: the page is readable before the example is computed
         st.subheader("Pages")
         for page, title, blurb in PAGE_LINKS:
-            st.page_link(f"{state.PAGES_DIR / page}.py", label=title)
+            st.page_link(f"{PAGES_DIR / page}.py", label=title)
             st.caption(blurb)
         if selection.model is not None:
             st.subheader("Model card")
@@ -51,34 +52,35 @@ def where_when_example(selection: state.Selection) -> None:
     """The first demo sample the chosen model classifies right (the caption says so), explained: space view above,
     time view below. A wrong one would teach a newcomer nothing about reading the views; Browse shows every sample."""
     try:
-        dataset = state.load_dataset("demo")
+        dataset = cache.load_dataset("demo")
     except ExplorerError as error:
         st.info(f"No demo samples to show ({error})")
         return
-    classes = selection.classes
-    if len(classes) != len(dataset.classes):
-        st.info(f"{display_name(selection.model)} knows {len(classes)} classes, the demo samples have "
-                f"{len(dataset.classes)}; pick a demo checkpoint in the sidebar to see the example.")
+    if problem := state.misfit(selection.model, dataset):
+        st.info(problem)
         return
+    classes = dataset.classes
     demo = state.Selection(None, None, None, "demo", None)
-    shown = None
-    for skipped, sample in enumerate(dataset.samples):
-        clip = state.sample_clip(demo, sample.video_id)
-        if clip is None:
+    shown, skipped = None, 0
+    for sample in dataset.samples:
+        path = state.video_path(demo, sample.video_id)
+        if path is None:
             continue
-        result = state.explain_clip(selection.model_path, state.clip_key(clip), clip)
-        top = predicted_classes(result.probs)[0]
+        clip = cache.decode_clip(path)
+        result = cache.explain(selection.model_path, clip)
+        top = predicted_classes(result.numpy("probs"))[0]
         if sample.labels[top]:
-            shown = sample, clip, result, top, skipped
+            shown = sample, clip, result, top
             break
+        skipped += 1
     if shown is None:
         st.info("The model classifies none of the demo samples right, so there is no example to show; Browse "
                 "shows them all.")
         return
-    sample, clip, result, top, skipped = shown
+    sample, clip, result, top = shown
     passed = f" (the first it gets right; it misses the {skipped} before it, which Browse shows)" if skipped else ""
     st.markdown(f"{display_name(selection.model)} on demo clip **{sample.video_id}**{passed}: predicted "
-                f"**{classes[top]}** (probability {result.probs[top]:.2f}); annotated: "
+                f"**{classes[top]}** (probability {result.numpy('probs')[top]:.2f}); annotated: "
                 f"{', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}.")
     class_maps = leads_with_class_maps(selection.model.card, "space") and result.cam is not None
     cav_first = leads_with_class_maps(selection.model.card, "time") and result.cav is not None
@@ -90,7 +92,7 @@ def where_when_example(selection: state.Selection) -> None:
         st.caption(f"**Where**: the middle frame of each second (0 s top left) with {what}, blended on top; red is "
                    f"attended, blue ignored (range {maps.min():.2f} … {maps.max():.2f}).")
     if result.time_attention is not None:
-        curves = {"time attention A^t": result.time_attention}
+        curves = {"time attention A^t": result.numpy("time_attention")}
         if cav_first:
             curves = {f"CAV of “{classes[top]}” (rescaled)": class_activation_values(result, top), **curves}
         figure = time_figure(clip.audio, clip.sample_rate, curves, annotation_boxes(sample, dataset.classes))

@@ -1,123 +1,33 @@
-"""Streamlit glue shared by every page: the sidebar, the settings and the cached loaders.
+"""Streamlit glue shared by every page: the sidebar's selection and the page context built on it.
 
-Models and encoders are cached with ``st.cache_resource`` (one copy per server, shared by
-every session); decoded clips and explanations with ``st.cache_data``.
+``page_context()`` is the one way a page starts: it reads what the sidebar chose, loads the dataset, and words the
+checks every page needs (a model, a model that knows the dataset's classes, clips on disk) once, here.
+What is loaded and computed is cached in :mod:`explorer.ui.cache`.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
-from explorer.models import display_name
-from explorer.data import load_dataset as load_annotations, load_demo_dataset
-from explorer.evaluation import checkpoint_encoder
+from explorer.data.dataset import Dataset, Sample
 from explorer.errors import ExplorerError
 from explorer.explain.overlay import COLORMAPS
-from explorer.explain.perturbation import perturbation_test
-from explorer.models.base import AVModel
-from explorer.models.checkpoint import list_checkpoints, load_checkpoint
-from explorer.media import load_clip
-from explorer.ui.analysis import ClipResult, explain_features
+from explorer.media import Clip
+from explorer.models import AVModel, Explanation, display_name, list_checkpoints
+from explorer.paths import DATASET_ROOT_VARIABLES, PAGES_DIR, checkpoints_dir, demo_samples_dir  # noqa: F401
+from explorer.ui import cache
 from explorer.ui.cards import checkpoint_label, encoder_summary, metric_rows, pick_defaults, target_rows
 from explorer.ui.confine import confined
 from explorer.ui.samples import CONTAINERS
-from explorer.paths import DATASET_ROOT_VARIABLES, checkpoints_dir, demo_samples_dir
 
 DEMO_DATASET = "Demo samples"
 DATASETS = {DEMO_DATASET: "demo", "AVE": "ave", "LLP": "llp"}
 CUSTOM_PATH = "Other path…"
-
-
-# -- cached loaders -------------------------------------------------------------------------------
-@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
-def load_model(path: str) -> AVModel:
-    return load_checkpoint(path)
-
-
-def encoder_id(model_path: str) -> str:
-    """What identifies a model's encoder: its card entry, resolved against the checkpoint folder as the card's
-    relative weights paths are. Models that share it share one encoder and one set of encoded features."""
-    card = load_model(model_path).card
-    return f"{Path(model_path).parent.resolve()}:{json.dumps(card.get('encoder'), sort_keys=True)}"
-
-
-@st.cache_resource(show_spinner="Loading the encoders…", max_entries=4)
-def _shared_encoder(identity: str, _model_path: str):
-    return checkpoint_encoder(load_model(_model_path))
-
-
-def load_encoder(model_path: str):
-    """The encoder the model's card names, with its weights (one copy per server for every model that shares it)."""
-    return _shared_encoder(encoder_id(model_path), model_path)
-
-
-@st.cache_data(show_spinner="Decoding the clip…", max_entries=32)
-def decode_clip(path: str, modified: float):
-    """``modified`` (the file's mtime) keys the cache so an edited file is decoded again."""
-    return load_clip(path)
-
-
-@st.cache_data(show_spinner="Decoding the upload…", max_entries=8)
-def decode_upload(data: bytes, filename: str):
-    """Write the upload to a temporary folder that is always removed, and decode it."""
-    suffix = Path(filename).suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="explorer-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(data)
-        return load_clip(path)
-
-
-def clip_key(clip) -> str:
-    """A short fingerprint of a clip's pixels and samples, to key cached explanations."""
-    digest = hashlib.sha1(np.ascontiguousarray(clip.audio).tobytes())
-    for frame in clip.frames:
-        digest.update(np.ascontiguousarray(frame).tobytes())
-    return digest.hexdigest()[:16]
-
-
-@st.cache_data(show_spinner="Encoding…", max_entries=64)
-def encode_features(identity: str, key: str, _clip, _model_path: str) -> tuple[np.ndarray, np.ndarray]:
-    """The clip's features from the encoder ``identity`` names (:func:`encoder_id`); ``key`` (:func:`clip_key`)
-    stands in for the clip."""
-    audio, visual = load_encoder(_model_path).encode(_clip)
-    return np.asarray(audio, dtype=np.float32), np.asarray(visual, dtype=np.float32)
-
-
-def encode_clip(model_path: str, key: str, clip) -> tuple[np.ndarray, np.ndarray]:
-    """The clip's features for this model, shared with every model trained on the same encoder."""
-    return encode_features(encoder_id(model_path), key, clip, model_path)
-
-
-@st.cache_data(show_spinner="Explaining…", max_entries=256)
-def explain_clip(model_path: str, key: str, _clip) -> ClipResult:
-    """The model's explanation of a clip; ``key`` (:func:`clip_key`) stands in for the clip in the cache."""
-    audio, visual = encode_clip(model_path, key, _clip)
-    return explain_features(load_model(model_path), torch.from_numpy(audio), torch.from_numpy(visual))
-
-
-@st.cache_data(show_spinner="Perturbing…", max_entries=128)
-def perturbation_curve(model_path: str, keys: tuple[str, ...], _clips: list, sigma2_levels: tuple[float, ...],
-                       draws: int, relevant: bool) -> np.ndarray:
-    """Mean TVD per σ² level over the clips (``keys`` stand in for them), with a fixed seed so reruns agree."""
-    features = [encode_clip(model_path, key, clip) for key, clip in zip(keys, _clips)]
-    batch = tuple(torch.from_numpy(np.stack(part)) for part in zip(*features))
-    generator = torch.Generator().manual_seed(0)
-    return perturbation_test(load_model(model_path), batch, list(sigma2_levels), draws, relevant, generator)
-
-
-@st.cache_resource(show_spinner="Reading the annotations…", max_entries=4)
-def load_dataset(name: str):
-    """The demo samples or AVE / LLP annotations (read-only, so one copy serves every session)."""
-    return load_demo_dataset(demo_samples_dir()) if name == "demo" else load_annotations(name)
 
 
 def video_path(selection: "Selection", video_id: str) -> Path | None:
@@ -132,30 +42,94 @@ def video_path(selection: "Selection", video_id: str) -> Path | None:
     return None
 
 
-def dataset_or_stop(selection: "Selection"):
-    """The selected dataset, or its one-line error and the end of the page."""
+def misfit(model: AVModel, dataset: Dataset) -> str | None:
+    """Why ``model`` cannot explain ``dataset`` (None when it can): the one wording of that check."""
+    if model.num_classes == len(dataset.classes):
+        return None
+    return (f"{display_name(model)} knows {model.num_classes} classes but {dataset.name} has "
+            f"{len(dataset.classes)}; pick a checkpoint trained on {dataset.name} in the sidebar.")
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page works with: the sidebar's selection, its dataset, and the checks and clips every page needs."""
+
+    selection: "Selection"
+    dataset: Dataset
+
+    @property
+    def model(self) -> AVModel | None:
+        return self.selection.model
+
+    @property
+    def model_path(self) -> str | None:
+        return self.selection.model_path
+
+    @property
+    def classes(self) -> list[str]:
+        return self.dataset.classes
+
+    def require_model(self) -> AVModel:
+        """The selected model, or its one-line problem and the end of the page."""
+        if self.model is None:
+            st.warning(self.selection.model_problem)
+            st.stop()
+        return self.model
+
+    def require_fit(self) -> AVModel:
+        """A model that knows the dataset's classes, or why not and the end of the page."""
+        model = self.require_model()
+        if problem := misfit(model, self.dataset):
+            st.warning(problem)
+            st.stop()
+        return model
+
+    def fits(self, model: AVModel) -> bool:
+        return misfit(model, self.dataset) is None
+
+    def video_path(self, sample: Sample) -> Path | None:
+        return video_path(self.selection, sample.video_id)
+
+    def samples_on_disk(self, needs: str, keep: Callable[[Sample], bool] = lambda sample: True) -> list[Sample]:
+        """The samples whose video is on disk (and that ``keep`` accepts), or a note that this page ``needs`` them
+        and the end of the page."""
+        found = [sample for sample in self.dataset.samples if keep(sample) and self.video_path(sample) is not None]
+        if not found:
+            st.info(f"{needs} No such clip of {self.dataset.name} is on disk: choose the demo samples, or set the "
+                    "dataset root in the sidebar.")
+            st.stop()
+        return found
+
+    def clip(self, sample: Sample) -> Clip:
+        return cache.decode_clip(self.video_path(sample))
+
+    def explain(self, clip: Clip, model_path: str | None = None) -> Explanation:
+        """The Explanation of ``clip`` by the selected model (or the checkpoint at ``model_path``)."""
+        return cache.explain(model_path or self.model_path, clip)
+
+    def checkpoints(self) -> list[str]:
+        """Every checkpoint under the checkpoints folder that knows this dataset's classes."""
+        found = [str(path) for path in list_checkpoints(checkpoints_dir())]
+        return [path for path in found if _loads(path) and self.fits(cache.load_model(path))]
+
+
+def _loads(path: str) -> bool:
     try:
-        return load_dataset(selection.dataset)
+        cache.load_model(path)
+        return True
+    except ExplorerError:
+        return False
+
+
+def page_context() -> PageContext:
+    """The selection of this run and its dataset (or the dataset's one-line error and the end of the page)."""
+    selected = selection()
+    try:
+        dataset = cache.load_dataset(selected.dataset)
     except ExplorerError as error:
         st.error(str(error))
         st.stop()
-
-
-def samples_or_stop(selection: "Selection", dataset, missing: str, keep=lambda sample: True,
-                    model: AVModel | None = None) -> list:
-    """The dataset's samples whose video is on disk (and that ``keep`` accepts), or the note ``missing`` and the end
-    of the page when there are none or ``model`` does not know the dataset's classes."""
-    found = [s for s in dataset.samples if keep(s) and video_path(selection, s.video_id) is not None]
-    if not found or (model is not None and model.num_classes != len(dataset.classes)):
-        st.info(missing)
-        st.stop()
-    return found
-
-
-def sample_clip(selection: "Selection", video_id: str):
-    """The decoded clip of a sample, or None when its video is not on disk."""
-    path = video_path(selection, video_id)
-    return None if path is None else decode_clip(str(path), path.stat().st_mtime)
+    return PageContext(selected, dataset)
 
 
 # -- settings ---------------------------------------------------------------------------------------
@@ -200,7 +174,7 @@ def _model_picker() -> tuple[AVModel | None, str | None, str | None]:
     try:
         if choice not in found:  # typed by the visitor
             confined(choice, suffixes=(".json", ".safetensors"))
-        return load_model(choice), choice, None
+        return cache.load_model(choice), choice, None
     except ExplorerError as error:
         return None, choice, str(error)
 
@@ -269,9 +243,3 @@ def selection() -> Selection:
     return st.session_state["selection"]
 
 
-def require_model(selection: Selection) -> AVModel:
-    """The selected model, or a one-line reason and the end of the page."""
-    if selection.model is None:
-        st.warning(selection.model_problem)
-        st.stop()
-    return selection.model

@@ -7,12 +7,11 @@ from typing import Sequence
 import numpy as np
 import streamlit as st
 
-from explorer.models import display_name
 from explorer.errors import ExplorerError
-from explorer.ui import state
+from explorer.models import Explanation, display_name
+from explorer.models.base import PREDICTION_THRESHOLD
+from explorer.ui import cache
 from explorer.ui.analysis import (
-    PREDICTION_THRESHOLD,
-    ClipResult,
     class_activation_values,
     export_json,
     predicted_classes,
@@ -36,23 +35,24 @@ def clip_warnings(clip) -> None:
         st.warning(note)
 
 
-def predictions(result: ClipResult, classes: Sequence[str], labels: np.ndarray | None = None) -> None:
-    if float(result.probs.max()) < PREDICTION_THRESHOLD:
+def predictions(result: Explanation, classes: Sequence[str], labels: np.ndarray | None = None) -> None:
+    probs = result.numpy("probs")
+    if float(probs.max()) < PREDICTION_THRESHOLD:
         st.warning(f"Unsure: no class reaches probability {PREDICTION_THRESHOLD}. The clip may show something this "
                    f"model was not trained on (it knows {len(classes)} classes); the views below explain its best "
                    "guess, which is likely wrong.")
-    st.dataframe(prediction_rows(result.probs, classes, labels), hide_index=True, width="stretch",
+    st.dataframe(prediction_rows(probs, classes, labels), hide_index=True, width="stretch",
                  column_config={"probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0, format="%.2f")})
     st.caption(f"The five most probable classes; a class counts as predicted at probability ≥ {PREDICTION_THRESHOLD}."
                + (" Ticked “true label”: the annotation." if labels is not None else ""))
 
 
-def class_picker(result: ClipResult, classes: Sequence[str], labels: np.ndarray | None, key: str,
+def class_picker(result: Explanation, classes: Sequence[str], labels: np.ndarray | None, key: str,
                  class_maps_first: bool = False) -> tuple[int, bool]:
     """The target class (default: the top prediction; click a label to re-target) and whether the space view
     shows its CAM instead of the class-agnostic A^s·A^t (on by default when the model's card says its class maps
     explain better than its gates)."""
-    shown = predicted_classes(result.probs)
+    shown = predicted_classes(result.numpy("probs"))
     if labels is not None:
         shown += [int(i) for i in np.flatnonzero(labels) if int(i) not in shown]
     names = [classes[i] for i in shown]
@@ -81,7 +81,7 @@ def range_note(maps: np.ndarray) -> str:
     return f"On this clip the map ranges {low:.2f} … {high:.2f}.{hint}"
 
 
-def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: int | None, key: str,
+def space_view(clip, result: Explanation, classes: Sequence[str], class_index: int | None, key: str,
                model_name: str, explain: bool = True) -> np.ndarray | None:
     """The frames with space attention (or one class's CAM) overlaid, and one second enlarged; returns the grid.
     ``explain=False`` leaves out the paragraph on how to read it (Compare shows it once for both sides)."""
@@ -107,7 +107,7 @@ def space_view(clip, result: ClipResult, classes: Sequence[str], class_index: in
     return grid
 
 
-def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int,
+def time_view(clip, result: Explanation, classes: Sequence[str], class_index: int,
               boxes: Sequence[tuple[str, float, float]], key: str, model_name: str, cav_first: bool = False) -> None:
     """Waveform, time attention and the class's CAV over time, annotated events shaded behind. ``cav_first``: the
     card measured that the CAV says "when" better than A^t, so it leads (drawn first, named in the title)."""
@@ -115,7 +115,7 @@ def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int
         st.info(f"{model_name} has no time attention, so there is no time view.")
         return
     cav_first = cav_first and result.cav is not None
-    gate = {"time attention A^t": result.time_attention}
+    gate = {"time attention A^t": result.numpy("time_attention")}
     cav = {} if result.cav is None else {
         f"CAV of “{classes[class_index]}” (rescaled)": class_activation_values(result, class_index)}
     curves = {**cav, **gate} if cav_first else {**gate, **cav}
@@ -135,7 +135,7 @@ def time_view(clip, result: ClipResult, classes: Sequence[str], class_index: int
         st.caption(f"Second {second} is silent.")
 
 
-def explanation_views(clip, result: ClipResult, classes: Sequence[str], labels: np.ndarray | None,
+def explanation_views(clip, result: Explanation, classes: Sequence[str], labels: np.ndarray | None,
                       boxes: Sequence[tuple[str, float, float]], key: str, source: str, model) -> None:
     """Predictions, the two views and the export buttons for one clip."""
     card = getattr(model, "card", None)
@@ -144,13 +144,13 @@ def explanation_views(clip, result: ClipResult, classes: Sequence[str], labels: 
         st.caption(f"Which map each view opens on was measured: {reason}")
     strip = space_view(clip, result, classes, class_index if per_class else None, key, display_name(model))
     time_view(clip, result, classes, class_index, boxes, key, display_name(model), leads_with_class_maps(card, "time"))
-    export(clip, result, classes, strip, key, source, model.name)
+    export(clip, result, classes, strip, key, source, display_name(model))
 
 
-def export(clip, result: ClipResult, classes: Sequence[str], strip: np.ndarray | None, key: str, source: str,
-           model_name: str) -> None:
+def export(clip, result: Explanation, classes: Sequence[str], strip: np.ndarray | None, key: str, source: str,
+           model_label: str) -> None:
     columns = st.columns(3)
-    columns[0].download_button("Attention + predictions (JSON)", export_json(result, classes, source, model_name),
+    columns[0].download_button("Attention + predictions (JSON)", export_json(result, classes, source, model_label),
                                file_name=f"{Path(source).stem}-explanation.json", mime="application/json", key=f"{key}_json")
     if strip is not None:
         columns[1].download_button("Frame strip (PNG)", png_bytes(strip), file_name=f"{Path(source).stem}-strip.png",
@@ -161,7 +161,7 @@ def export(clip, result: ClipResult, classes: Sequence[str], strip: np.ndarray |
                                        file_name=f"{Path(source).stem}-overlay.mp4", mime="video/mp4")
 
 
-def counterfactual_panel(clip, result: ClipResult, model_path: str, classes: Sequence[str], others: dict, key: str) -> None:
+def counterfactual_panel(clip, result: Explanation, model_path: str, classes: Sequence[str], others: dict, key: str) -> None:
     """Change the input (mute, blank, swap audio), re-run, and show how the prediction and attention move."""
     st.caption("Change the input and re-run the model to see how its prediction and attention move.")
     kind = st.radio("Counterfactual", list(COUNTERFACTUALS), horizontal=True, key=f"{key}_cf_kind")
@@ -174,17 +174,18 @@ def counterfactual_panel(clip, result: ClipResult, model_path: str, classes: Seq
         donor = others[donor_name]()
     try:
         changed = counterfactual_clip(clip, COUNTERFACTUALS[kind], donor)
-        after = state.explain_clip(model_path, state.clip_key(changed), changed)
+        after = cache.explain(model_path, changed)
     except ExplorerError as error:
         st.error(str(error))
         return
-    top = predicted_classes(result.probs)[0]
+    before, now = result.numpy("probs"), after.numpy("probs")
+    top = predicted_classes(before)[0]
     left, right = st.columns(2)
-    left.metric(f"P({classes[top]}) original", f"{result.probs[top]:.2f}")
-    right.metric(f"P({classes[top]}) {kind.lower()}", f"{after.probs[top]:.2f}", delta=f"{after.probs[top] - result.probs[top]:+.2f}")
+    left.metric(f"P({classes[top]}) original", f"{before[top]:.2f}")
+    right.metric(f"P({classes[top]}) {kind.lower()}", f"{now[top]:.2f}", delta=f"{now[top] - before[top]:+.2f}")
     if result.time_attention is not None:
-        st.plotly_chart(time_figure(None, 1, {"time attention, original": result.time_attention,
-                                               f"time attention, {kind.lower()}": after.time_attention}),
+        st.plotly_chart(time_figure(None, 1, {"time attention, original": result.numpy("time_attention"),
+                                               f"time attention, {kind.lower()}": after.numpy("time_attention")}),
                         width="stretch", key=f"{key}_cf_chart")
     maps = space_maps(after, None)
     if maps is not None:

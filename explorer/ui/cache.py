@@ -1,0 +1,102 @@
+"""What the app loads and computes, cached once per server and shared by every session.
+
+Models, encoders and annotations are few and read-only: ``st.cache_resource``. Decoded clips, features,
+explanations and perturbation curves grow with the visitors: byte-bounded caches (:mod:`explorer.ui.memo`), keyed by
+the clip itself, so no caller passes a cache key by hand. The budgets below are the whole of what they may hold.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+
+from explorer.data import load_dataset as load_annotations, load_demo_dataset
+from explorer.explain import checkpoint_encoder, explain_features
+from explorer.explain.perturbation import perturbation_test
+from explorer.media import Clip, load_clip
+from explorer.models import AVModel, Explanation, load_checkpoint
+from explorer.paths import demo_samples_dir
+from explorer.ui.memo import memoize
+
+# Byte budgets (MiB). A decoded 60 s clip at the demo's 224 px and 8 fps is ~70 MiB; its features ~1 MiB.
+DECODED_MB, UPLOADS_MB, FEATURES_MB, EXPLANATIONS_MB, CURVES_MB = 768, 256, 256, 128, 16
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=16)
+def load_model(path: str) -> AVModel:
+    return load_checkpoint(path)
+
+
+def encoder_id(model_path: str) -> str:
+    """What identifies a model's encoder: its card entry, resolved against the checkpoint folder as the card's
+    relative weights paths are. Models that share it share one encoder and one set of encoded features."""
+    card = load_model(model_path).card
+    return f"{Path(model_path).parent.resolve()}:{json.dumps(card.get('encoder'), sort_keys=True)}"
+
+
+@st.cache_resource(show_spinner="Loading the encoders…", max_entries=4)
+def _shared_encoder(identity: str, _model_path: str):
+    return checkpoint_encoder(load_model(_model_path))
+
+
+def load_encoder(model_path: str):
+    return _shared_encoder(encoder_id(model_path), model_path)
+
+
+@st.cache_resource(show_spinner="Reading the annotations…", max_entries=4)
+def load_dataset(name: str):
+    """The demo samples or AVE / LLP annotations (read-only, so one copy serves every session)."""
+    return load_demo_dataset(demo_samples_dir()) if name == "demo" else load_annotations(name)
+
+
+@memoize("decoded clips", DECODED_MB)
+def _decode_file(path: str, modified: float) -> Clip:
+    with st.spinner("Decoding the clip…"):
+        return load_clip(path)
+
+
+def decode_clip(path: str | Path) -> Clip:
+    """A video file decoded once; its modification time is part of the key, so an edited file is decoded again."""
+    return _decode_file(str(path), Path(path).stat().st_mtime)
+
+
+@memoize("decoded uploads", UPLOADS_MB)
+def decode_upload(data: bytes, filename: str) -> Clip:
+    """Write the upload to a temporary folder that is always removed, and decode it."""
+    suffix = Path(filename).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="explorer-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        return load_clip(path)
+
+
+@memoize("features", FEATURES_MB)
+def _encode(identity: str, clip: Clip, _model_path: str) -> tuple[np.ndarray, np.ndarray]:
+    with st.spinner("Encoding…"):
+        audio, visual = load_encoder(_model_path).encode(clip)
+    return np.asarray(audio, dtype=np.float32), np.asarray(visual, dtype=np.float32)
+
+
+def features(model_path: str, clip: Clip) -> tuple[np.ndarray, np.ndarray]:
+    """The clip's features for this model, shared with every model trained on the same encoder."""
+    return _encode(encoder_id(model_path), clip, _model_path=model_path)
+
+
+@memoize("explanations", EXPLANATIONS_MB)
+def explain(model_path: str, clip: Clip) -> Explanation:
+    """The model's Explanation of the clip (a batch of one)."""
+    audio, visual = features(model_path, clip)
+    return explain_features(load_model(model_path), torch.from_numpy(audio), torch.from_numpy(visual))
+
+
+@memoize("perturbation curves", CURVES_MB)
+def perturbation_curve(model_path: str, clips: tuple[Clip, ...], sigma2_levels: tuple[float, ...], draws: int,
+                       relevant: bool) -> np.ndarray:
+    """Mean TVD per σ² level over the clips, with a fixed seed so reruns agree."""
+    batch = tuple(torch.from_numpy(np.stack(part)) for part in zip(*(features(model_path, clip) for clip in clips)))
+    generator = torch.Generator().manual_seed(0)
+    return perturbation_test(load_model(model_path), batch, list(sigma2_levels), draws, relevant, generator)
