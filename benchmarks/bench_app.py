@@ -11,6 +11,7 @@
 The last line is ``first_paint_seconds <x>``: from launching the server to Home's first content, cold (the
 ``launch_to_figure_s`` row gives the time until the where/when figure is drawn as well).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -107,8 +108,11 @@ def bench_upload(repeats: int = 5) -> dict[str, float]:
         clip = load_clip(path)
         cache.explain(model_path, clip)
         times.append(time.perf_counter() - start)
-    return {"upload_clip_seconds": clip.duration, "upload_decode_s": decode,
-            "upload_encode_explain_s": statistics.median(times)}
+    return {
+        "upload_clip_seconds": clip.duration,
+        "upload_decode_s": decode,
+        "upload_encode_explain_s": statistics.median(times),
+    }
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ The last line is ``overhead <whole ResNet-152 path / bare forward>``.
 
     python benchmarks/bench_encode.py [--resnet-seconds 2] [--device cpu]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -138,8 +139,11 @@ def main() -> None:
         ("compact: decode + encode, 10 s 720p clip", f"{compact_seconds:.3f} s", "< 1 s"),
         (f"resnet152: decode alone, {args.resnet_seconds} s 720p", f"{resnet['decode']:.3f} s", ""),
         (f"resnet152: bare forward, {resnet['frames']} frames", f"{resnet['bare']:.3f} s", ""),
-        (f"resnet152: decode + resize + forward, {args.resnet_seconds} s 720p", f"{resnet['whole']:.3f} s",
-         "≤ 1.3 × bare"),
+        (
+            f"resnet152: decode + resize + forward, {args.resnet_seconds} s 720p",
+            f"{resnet['whole']:.3f} s",
+            "≤ 1.3 × bare",
+        ),
         ("extract: 20 clips of 5 s 320x240, compact, 2 workers", f"{clips_per_second:.2f} clips/s", ""),
     ]
     print(f"load average at the end {os.getloadavg()[0]:.1f}")

@@ -7,6 +7,7 @@ evaluating 402 clips (an AVE test split's worth) from features. The last line is
 
     python benchmarks/bench_perturbation.py [--audio-dim 128] [--visual-dim 64]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from perturbation_reference import reference_perturbation_tvd  # noqa: E402
 
-from explorer.explain import perturbation_curves  # noqa: E402
+from explorer.explain import (  # noqa: E402
+    checkpoint_encoder,
+    encode_clip,
+    perturbation_curves,  # noqa: E402
+)
 from explorer.metrics import evaluate_predictions  # noqa: E402
-from explorer.explain import checkpoint_encoder, encode_clip  # noqa: E402
 from explorer.models import create_model, load_checkpoint  # noqa: E402
 
 NUM_CLASSES, SEGMENTS, GRID = 12, 10, 7
@@ -52,8 +56,11 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=32)
     # One thread: on a small shared CPU, OpenMP threads that wait on each other slow small forwards many-fold.
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--random", action="store_true",
-                        help="a random-init STAN on random features instead of the demo STAN on a demo clip")
+    parser.add_argument(
+        "--random",
+        action="store_true",
+        help="a random-init STAN on random features instead of the demo STAN on a demo clip",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -70,8 +77,13 @@ def main() -> None:
 
     perturbation_curves(model, clip, LEVELS, draws=2)  # warm-up: first-call allocations
     batched_seconds, curves = timed(
-        perturbation_curves, model, clip, LEVELS, draws=args.draws,
-        generator=torch.Generator().manual_seed(1), chunk_size=args.chunk_size,
+        perturbation_curves,
+        model,
+        clip,
+        LEVELS,
+        draws=args.draws,
+        generator=torch.Generator().manual_seed(1),
+        chunk_size=args.chunk_size,
     )
     loop_seconds = 0.0
     loop_curves = {}
@@ -97,18 +109,23 @@ def main() -> None:
     eval_seconds, metrics = timed(evaluate)
 
     forwards = 2 * args.draws * (len(LEVELS) - 1)
-    print(f"STAN {model.num_classes} classes, audio {model.audio_dim}, visual {model.visual_dim} at "
-          f"{'x'.join(map(str, clip[1].shape[2:4]))}, T={clip[0].shape[1]}; {len(LEVELS)} sigma^2 levels x {args.draws} draws x relevant/irrelevant "
-          f"({forwards} perturbed clips); torch threads: {torch.get_num_threads()}")
+    print(
+        f"STAN {model.num_classes} classes, audio {model.audio_dim}, visual {model.visual_dim} at "
+        f"{'x'.join(map(str, clip[1].shape[2:4]))}, T={clip[0].shape[1]}; "
+        f"{len(LEVELS)} sigma^2 levels x {args.draws} draws x relevant/irrelevant "
+        f"({forwards} perturbed clips); torch threads: {torch.get_num_threads()}"
+    )
     print(f"{'sigma^2':>8} {'relevant':>10} {'irrelevant':>11}")
     for level, relevant, irrelevant in zip(LEVELS, curves["relevant"], curves["irrelevant"]):
         print(f"{level:>8.1f} {relevant:>10.5f} {irrelevant:>11.5f}")
     print(f"largest |batched - loop| TVD: {largest_gap:.2e}")
     print(f"{'':<22} {'batched':>9} {'loop':>9}")
     print(f"{'perturbation test (s)':<22} {batched_seconds:>9.3f} {loop_seconds:>9.3f}")
-    print(f"evaluate 402 clips from features: {eval_seconds:.3f} s "
-          f"(top1 {metrics['top1']:.1f}, map {metrics['map']:.1f}, class_map {metrics['class_map']:.1f}, "
-          f"f_score {metrics['f_score']:.1f} on random features and labels)")
+    print(
+        f"evaluate 402 clips from features: {eval_seconds:.3f} s "
+        f"(top1 {metrics['top1']:.1f}, map {metrics['map']:.1f}, class_map {metrics['class_map']:.1f}, "
+        f"f_score {metrics['f_score']:.1f} on random features and labels)"
+    )
     print(f"speedup {loop_seconds / batched_seconds:.1f}")
 
 

@@ -5,6 +5,7 @@ networks on the same inputs, measured in this run; the last line is ``upload_sec
 
     python benchmarks/bench_upload.py [--checkpoint checkpoints/demo/stan]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,8 @@ import tempfile
 from pathlib import Path
 
 import torch
-
 from bench_encode import best_of, make_video
+
 from explorer.explain import checkpoint_encoder
 from explorer.media import load_clip
 from explorer.models import load_checkpoint

@@ -11,6 +11,7 @@ recordings' segments (and by 5-NN). Two sets:
 Groups with one recording stay in the gallery as distractors but are never queried. Prints a Markdown table.
     python benchmarks/compare_audio_encoders.py [--compact checkpoints/demo/encoders/compact]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,12 +40,20 @@ GROUPS = {
     "ringing": ["real:scratch_BellToll.wav", "real:alarm-clock-elapsed.oga", "real:phone-incoming-call.oga"],
     "human vocal": ["real:scratch_BabyCry.mp3", "real:scratch_Cough-male.wav"],
     "knocks and steps": ["real:scratch_DoorClose.mp3", "real:scratch_Footsteps-1.wav", "real:scratch_Typing.mp3"],
-    "bird": ["real:scratch_Bird.wav"], "flute": ["real:pyo_flute.aif"], "bee": ["real:tuxpaint_bee.ogg"],
+    "bird": ["real:scratch_Bird.wav"],
+    "flute": ["real:pyo_flute.aif"],
+    "bee": ["real:tuxpaint_bee.ogg"],
     "engine": ["real:scratch_MotorcyclePassing.wav", "sounds/scratch_CarPassing.wav"],
-    "crowd": ["real:scratch_PartyNoise.wav"], "water": ["sounds/scratch_WaterRunning.mp3"],
-    "crickets": ["sounds/scratch_Crickets.wav"], "cow": ["stamps/cow.ogg"], "sheep": ["stamps/sheep.ogg"],
-    "goat": ["stamps/goat.ogg"], "mouse": ["stamps/mouse.ogg"], "violin": ["stamps/violin.ogg"],
-    "cello": ["stamps/cello.ogg"], "toilet": ["stamps/toilet.ogg"],
+    "crowd": ["real:scratch_PartyNoise.wav"],
+    "water": ["sounds/scratch_WaterRunning.mp3"],
+    "crickets": ["sounds/scratch_Crickets.wav"],
+    "cow": ["stamps/cow.ogg"],
+    "sheep": ["stamps/sheep.ogg"],
+    "goat": ["stamps/goat.ogg"],
+    "mouse": ["stamps/mouse.ogg"],
+    "violin": ["stamps/violin.ogg"],
+    "cello": ["stamps/cello.ogg"],
+    "toilet": ["stamps/toilet.ogg"],
 }
 
 
@@ -80,8 +89,10 @@ def embed_all(encoder) -> dict[str, np.ndarray]:
 
 def leave_one_out(embedded: dict[str, np.ndarray], held_out_only: bool) -> tuple[float, float, int, int]:
     """(centroid accuracy, 5-NN accuracy, segments queried, recordings queried)."""
-    members = {group: [name for name in names if not held_out_only or name.startswith("real:")]
-               for group, names in GROUPS.items()}
+    members = {
+        group: [name for name in names if not held_out_only or name.startswith("real:")]
+        for group, names in GROUPS.items()
+    }
     members = {group: names for group, names in members.items() if names}
     centroid_hits = knn_hits = segments = queries = 0
     for group, names in members.items():
@@ -111,8 +122,9 @@ def leave_one_out(embedded: dict[str, np.ndarray], held_out_only: bool) -> tuple
 
 
 def chance(held_out_only: bool) -> float:
-    groups = [group for group, names in GROUPS.items()
-              if any(not held_out_only or name.startswith("real:") for name in names)]
+    groups = [
+        group for group, names in GROUPS.items() if any(not held_out_only or name.startswith("real:") for name in names)
+    ]
     return 1 / len(groups)
 
 
@@ -128,7 +140,8 @@ def main() -> None:
     except ExplorerError as error:
         print(f"compact skipped: {error}")
     encoders += [
-        ("aiSFX trunk (512-d)", create_encoder("aisfx")), ("aiSFX, random init", create_encoder("aisfx", weights="random")),
+        ("aiSFX trunk (512-d)", create_encoder("aisfx")),
+        ("aiSFX, random init", create_encoder("aisfx", weights="random")),
         ("SoundNet pool5 (256-d)", create_encoder("soundnet")),
         ("SoundNet conv6 (512-d)", create_encoder("soundnet", layer="conv6")),
         ("SoundNet pool5, random init", create_encoder("soundnet", weights="random")),
@@ -143,8 +156,10 @@ def main() -> None:
         summary = (held, full)
         print(f"| {label} | {held[0]:.2f} | {held[1]:.2f} | {full[0]:.2f} | {full[1]:.2f} |", flush=True)
     held, full = summary
-    print(f"\nheld-out: {held[3]} recordings queried, {held[2]} segments, chance {chance(True):.2f}; "
-          f"all: {full[3]} recordings, {full[2]} segments, chance {chance(False):.2f}")
+    print(
+        f"\nheld-out: {held[3]} recordings queried, {held[2]} segments, chance {chance(True):.2f}; "
+        f"all: {full[3]} recordings, {full[2]} segments, chance {chance(False):.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ on the same clips. Prints Markdown; ``--json`` keeps every number.
 
     python benchmarks/demo_levers.py --json reports/demo/levers.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,11 @@ def run(setting: dict) -> dict:
     train, val, test = (split(kind, visual, audio, scale) for kind in ("train", "val", "test"))
     if "train_clips" in setting:
         train = train.head(setting["train_clips"])
-    recipe = replace(FULL, **{key: value for key, value in setting.items() if key in ("epochs", "patience")},
-                     model_config={**FULL.model_config, **setting.get("model_config", {})})
+    recipe = replace(
+        FULL,
+        **{key: value for key, value in setting.items() if key in ("epochs", "patience")},
+        model_config={**FULL.model_config, **setting.get("model_config", {})},
+    )
     started = time.perf_counter()
     torch.manual_seed(0)
     score = where_when_score(val) if setting.get("select") == "where_when" else None
@@ -96,10 +100,12 @@ def row(lever: str, label: str, metrics: dict) -> str:
         value = metrics.get(key)
         return "–" if value is None else f"{value * scale:.{digits}f}"
 
-    return (f"| {lever} | {label} | {cell('top1', 1, 1)} | {cell('f_score', 1, 1)} | {cell('pointing_mae_soft')} | "
-            f"{cell('cav_mae_soft')} | {cell('baseline_mae_every_second')} | {cell('spatial_hit_rate')} / "
-            f"{cell('spatial_hit_rate_strict')} | {cell('cam_hit_rate')} / {cell('cam_hit_rate_strict')} | "
-            f"{cell('baseline_hit_centre')} / {cell('baseline_hit_random')} | {metrics['object_share']} |")
+    return (
+        f"| {lever} | {label} | {cell('top1', 1, 1)} | {cell('f_score', 1, 1)} | {cell('pointing_mae_soft')} | "
+        f"{cell('cav_mae_soft')} | {cell('baseline_mae_every_second')} | {cell('spatial_hit_rate')} / "
+        f"{cell('spatial_hit_rate_strict')} | {cell('cam_hit_rate')} / {cell('cam_hit_rate_strict')} | "
+        f"{cell('baseline_hit_centre')} / {cell('baseline_hit_random')} | {metrics['object_share']} |"
+    )
 
 
 def main() -> None:
@@ -108,10 +114,14 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated lever rows by index, e.g. 0,4")
     args = parser.parse_args()
     chosen = LEVERS if not args.only else [LEVERS[int(index)] for index in args.only.split(",")]
-    print(f"train {SPLIT_SIZES['train']} clips of seed {TRAIN_SEED}, val {SPLIT_SIZES['val']} of seed {VAL_SEED}, "
-          f"test {SPLIT_SIZES['test']} of seed {TEST_SEED}; default object scale {OBJECT_SCALE}\n")
-    print("| lever | setting | top-1 | F | MAE A^t | MAE CAV | MAE every second | hit A^s (15 px / strict) | "
-          "hit CAM (15 px / strict) | hit centre / random (15 px) | event object share |")
+    print(
+        f"train {SPLIT_SIZES['train']} clips of seed {TRAIN_SEED}, val {SPLIT_SIZES['val']} of seed {VAL_SEED}, "
+        f"test {SPLIT_SIZES['test']} of seed {TEST_SEED}; default object scale {OBJECT_SCALE}\n"
+    )
+    print(
+        "| lever | setting | top-1 | F | MAE A^t | MAE CAV | MAE every second | hit A^s (15 px / strict) | "
+        "hit CAM (15 px / strict) | hit centre / random (15 px) | event object share |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     results = []
     for lever, label, setting in chosen:

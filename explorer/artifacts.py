@@ -3,6 +3,7 @@
 Model checkpoints and trained encoders both use it. Weights go through safetensors and the rest through JSON, so
 reading an artifact never unpickles anything; writes are atomic.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,9 @@ def save_artifact(path: str | os.PathLike, description: dict, state: dict[str, t
     return base
 
 
-def read_description(path: Path, what: str, missing: type[ExplorerError] = CheckpointError,
-                     keys: tuple[str, ...] = ()) -> dict:
+def read_description(
+    path: Path, what: str, missing: type[ExplorerError] = CheckpointError, keys: tuple[str, ...] = ()
+) -> dict:
     """The JSON object in ``path``, holding ``keys``; ``missing`` is raised when there is no such file,
     CheckpointError when it is not such an object."""
     if not path.is_file():

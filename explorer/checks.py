@@ -1,4 +1,5 @@
 """Input checks shared by the metrics and the explanation tests (no model imports, so the metrics load alone)."""
+
 from __future__ import annotations
 
 from typing import Any

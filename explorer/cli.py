@@ -1,4 +1,5 @@
 """The ``explorer`` console script (also ``python -m explorer``)."""
+
 from __future__ import annotations
 
 import argparse

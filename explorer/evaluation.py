@@ -4,6 +4,7 @@
 app and the report. A value that does not apply (a model without time
 attention has no temporal pointing game) is ``None``, never a made-up number.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,10 +54,13 @@ def temporal_pointing(predictions: Predictions, time_masks: Sequence[np.ndarray 
     same for the top class's CAV (min-max per clip), and the MAE of answering "every second" beside them."""
     annotated = _annotated(time_masks)
     masks = [np.asarray(time_masks[i]) for i in annotated]
-    scores = {"pointing_mae_soft": None, "pointing_mae_binary": None, "pointing_clips": len(annotated),
-              "cav_mae_soft": None,
-              "baseline_mae_every_second": pointing_game([np.ones(len(mask)) for mask in masks], masks)
-              if masks else None}
+    scores = {
+        "pointing_mae_soft": None,
+        "pointing_mae_binary": None,
+        "pointing_clips": len(annotated),
+        "cav_mae_soft": None,
+        "baseline_mae_every_second": pointing_game([np.ones(len(mask)) for mask in masks], masks) if masks else None,
+    }
     if predictions.time_attention is not None and annotated:
         attention = [predictions.time_attention[i] for i in annotated]
         scores["pointing_mae_soft"] = pointing_game(attention, masks)
@@ -75,8 +79,11 @@ def spatial_pointing(predictions: Predictions, space_masks: Sequence[np.ndarray 
     scores = {}
     for key, maps in (("spatial_hit_rate", predictions.space_attention), ("cam_hit_rate", predictions.class_space)):
         for suffix, tolerance in (("", POINTING_TOLERANCE_PX), ("_strict", 0)):
-            scores[key + suffix] = None if maps is None or not masks else _finite_or_none(
-                spatial_pointing_game([maps[i] for i in annotated], masks, tolerance))
+            scores[key + suffix] = (
+                None
+                if maps is None or not masks
+                else _finite_or_none(spatial_pointing_game([maps[i] for i in annotated], masks, tolerance))
+            )
     for suffix, tolerance in (("", POINTING_TOLERANCE_PX), ("_strict", 0)):
         trivial = trivial_spatial_hits(masks, tolerance) if masks else {"centre": None, "random": None}
         scores["baseline_hit_centre" + suffix] = _finite_or_none(trivial["centre"])

@@ -10,14 +10,15 @@ the project does not depend on:
 - ``class_mean_average_precision`` is the other, class-wise mAP (per-class
   average precision, macro-averaged), reported alongside for comparison.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-from explorer.errors import InvalidInputError
 from explorer.checks import as_numpy, check_binary, check_shape_match, check_unit_range
+from explorer.errors import InvalidInputError
 
 
 def _scores_and_targets(scores: Any, targets: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,5 @@
 """Where things are: the project's folders and every ``EXPLORER_*`` variable that moves them, in one place."""
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,9 @@ def encoder_weights_dir() -> Path:
 
 
 def demo_cache_dir(path: str | os.PathLike | None = None) -> Path:
-    return Path(path) if path else _from(DEMO_CACHE_VARIABLE, Path.home() / ".cache" / "stan-explorer" / "demo-features")
+    return (
+        Path(path) if path else _from(DEMO_CACHE_VARIABLE, Path.home() / ".cache" / "stan-explorer" / "demo-features")
+    )
 
 
 def dataset_root(dataset: str) -> str | None:

@@ -1,4 +1,6 @@
-"""Name → class registries, as timm's ``create_model`` uses: one for models, one for encoders."""
+"""A name → class registry, as timm's ``create_model`` uses; the encoders keep theirs in it (the models, which
+register more facts, have :mod:`explorer.models.registry`)."""
+
 from __future__ import annotations
 
 from typing import Callable, Generic, TypeVar

@@ -9,6 +9,7 @@ data-parallel: each rank sees its own shard and DistributedDataParallel
 averages the gradients. Each rank takes ``batch_size / N`` samples per step,
 so one optimiser step still averages over ``batch_size`` samples.
 """
+
 from __future__ import annotations
 
 import copy
@@ -128,11 +129,16 @@ def train(
     if ranks > 1:
         network = DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
         sampler = DistributedSampler(train_set, shuffle=True, seed=seed)
-        loader = DataLoader(train_set, batch_size=max(1, batch_size // ranks), sampler=sampler, collate_fn=collate_features)
+        loader = DataLoader(
+            train_set, batch_size=max(1, batch_size // ranks), sampler=sampler, collate_fn=collate_features
+        )
     else:
         network, sampler = model, None
         loader = DataLoader(
-            train_set, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed),
+            train_set,
+            batch_size=batch_size,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(seed),
             collate_fn=collate_features,
         )
 
@@ -166,7 +172,8 @@ def train(
         history.append(row)
         if show:
             tqdm.write(
-                f"epoch {epoch}: loss {row['train_loss']:.4f}  val mAP {validation['map']:.2f}  top-1 {validation['top1']:.2f}"
+                f"epoch {epoch}: loss {row['train_loss']:.4f}  val mAP {validation['map']:.2f}  "
+                f"top-1 {validation['top1']:.2f}"
             )
         score = validation["map"] if val_score is None else val_score(predictions)
         row["val_score"] = score
@@ -232,9 +239,13 @@ def predict(model: AVModel, dataset: Dataset, batch_size: int = 32, device: str 
             parts["class_space"].append(result.cam[rows, ..., top].cpu())
     gathered = {key: _gather(values) if values else None for key, values in parts.items()}
     return Predictions(
-        probs=torch.cat(probs), labels=torch.cat(labels), indices=indices,
-        time_attention=gathered["time"], space_attention=gathered["space"],
-        class_time=gathered["class_time"], class_space=gathered["class_space"],
+        probs=torch.cat(probs),
+        labels=torch.cat(labels),
+        indices=indices,
+        time_attention=gathered["time"],
+        space_attention=gathered["space"],
+        class_time=gathered["class_time"],
+        class_space=gathered["class_space"],
     )
 
 

@@ -1,4 +1,5 @@
 """Browse: the samples of the chosen dataset with their predictions; open one to see where and when."""
+
 import streamlit as st
 
 from explorer.ui import browse, state

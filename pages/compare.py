@@ -1,4 +1,5 @@
 """Compare: two models side by side on the same clip."""
+
 import streamlit as st
 
 from explorer.models import list_checkpoints
@@ -10,12 +11,15 @@ st.caption("The same clip through two checkpoints: their predictions, where they
 context = state.page_context()
 checkpoints = [str(path) for path in list_checkpoints(checkpoints_dir())]
 if len(checkpoints) < 2:
-    st.info(f"Comparing needs two checkpoints under {checkpoints_dir()}; found {len(checkpoints)}. "
-            "Run `explorer demo reproduce` to train the demo models.")
+    st.info(
+        f"Comparing needs two checkpoints under {checkpoints_dir()}; found {len(checkpoints)}. "
+        "Run `explorer demo reproduce` to train the demo models."
+    )
     st.stop()
 available = context.samples_on_disk("Comparing needs a clip.")
-sample = st.selectbox("Clip", available, format_func=lambda s: f"{s.video_id} ({s.split or 'demo'})",
-                      key="compare_sample")
+sample = st.selectbox(
+    "Clip", available, format_func=lambda s: f"{s.video_id} ({s.split or 'demo'})", key="compare_sample"
+)
 clip = context.clip(sample)
 views.clip_warnings(clip)
 for index, column in enumerate(st.columns(2, gap="large")):

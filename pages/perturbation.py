@@ -1,13 +1,16 @@
 """Perturbation test (paper §4.3, Figure 3): noise on relevant vs irrelevant features."""
+
 import streamlit as st
 
 from explorer.ui import perturbation, state
 
 st.title("Perturbation test")
-st.caption("Gaussian noise N(0, σ²) is added to the features the model rates **relevant** (attention ≥ 0.5) or "
-           "**irrelevant** (< 0.5), with the attention held fixed; the total variation distance (TVD) between the "
-           "clean and noisy predictions measures how much the prediction moves. A faithful explanation moves a lot "
-           "for relevant features and hardly at all for irrelevant ones.")
+st.caption(
+    "Gaussian noise N(0, σ²) is added to the features the model rates **relevant** (attention ≥ 0.5) or "
+    "**irrelevant** (< 0.5), with the attention held fixed; the total variation distance (TVD) between the "
+    "clean and noisy predictions measures how much the prediction moves. A faithful explanation moves a lot "
+    "for relevant features and hardly at all for irrelevant ones."
+)
 context = state.page_context()
 context.require_fit()
 available = context.samples_on_disk("The perturbation test needs clips.")

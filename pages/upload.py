@@ -1,12 +1,15 @@
 """Upload: explain a clip of your own."""
+
 import streamlit as st
 
 from explorer.ui import state, upload, views
 from explorer.ui.samples import CONTAINERS
 
 st.title("Upload a clip")
-st.caption("The clip is decoded into 1-second segments (at most the first 60 s), encoded, and explained by the "
-           "model chosen in the sidebar. It is kept only in a temporary folder that is removed right after decoding.")
+st.caption(
+    "The clip is decoded into 1-second segments (at most the first 60 s), encoded, and explained by the "
+    "model chosen in the sidebar. It is kept only in a temporary folder that is removed right after decoding."
+)
 context = state.page_context()
 file = st.file_uploader("Video file", type=list(CONTAINERS), key="upload_file")
 if file is None:

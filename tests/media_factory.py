@@ -4,6 +4,7 @@ Every frame of second ``t`` is a flat gray of :func:`segment_level` ``(t)`` with
 in its top-left corner, so a test can tell which second a decoded frame came from and
 which way up it is. Audio is silence, optionally with a sine tone between two times.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

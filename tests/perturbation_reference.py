@@ -4,6 +4,7 @@
 Noise follows the same contract: draw p is ``torch.randn`` of the audio shape, then
 of the visual shape (only for inputs the model rates), scaled by σ at every level.
 """
+
 from __future__ import annotations
 
 import numpy as np

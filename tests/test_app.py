@@ -3,38 +3,29 @@
 The app runs on the shipped demo checkpoints and samples; EXPLORER_CHECKPOINTS_DIR and EXPLORER_DEMO_SAMPLES
 point it (and these tests) at others.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import shutil
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from media_factory import make_video
 
 from explorer.data import load_demo_dataset
 from explorer.data.dataset import Sample
 from explorer.errors import DataError
 from explorer.media import Clip, load_clip
 from explorer.models import Explanation
+from explorer.paths import HOME_PAGE, checkpoints_dir, demo_samples_dir
 from explorer.ui import analysis, cards, counterfactuals, figures, samples
-from tests.media_factory import make_video
 
 streamlit_testing = pytest.importorskip("streamlit.testing.v1")
-REPO = Path(__file__).resolve().parents[1]
-HOME = str(REPO / "explorer" / "Home.py")
+HOME = str(HOME_PAGE)
 PAGES = ("browse", "upload", "perturbation", "pointing_game", "compare")
-
-
-def checkpoints_dir() -> Path:
-    return Path(os.environ.get("EXPLORER_CHECKPOINTS_DIR", REPO / "checkpoints"))
-
-
-def demo_samples() -> Path:
-    return Path(os.environ.get("EXPLORER_DEMO_SAMPLES", REPO / "assets" / "demo" / "samples"))
 
 
 def demo_checkpoint(name: str) -> str:
@@ -69,8 +60,11 @@ def make_result(t: int = 3, k: int = 4) -> Explanation:
     rng = np.random.default_rng(0)
     probs = torch.tensor([[0.1, 0.8, 0.6, 0.2][:k]])
     return Explanation(
-        logits=torch.logit(probs), probs=probs, space_attention=torch.from_numpy(rng.random((1, t, 2, 2))).float(),
-        time_attention=torch.tensor([[0.2, 0.9, 0.5][:t]]), cam=torch.from_numpy(rng.normal(size=(1, t, 2, 2, k))),
+        logits=torch.logit(probs),
+        probs=probs,
+        space_attention=torch.from_numpy(rng.random((1, t, 2, 2))).float(),
+        time_attention=torch.tensor([[0.2, 0.9, 0.5][:t]]),
+        cam=torch.from_numpy(rng.normal(size=(1, t, 2, 2, k))),
         cav=torch.from_numpy(rng.normal(size=(1, t, k))),
     )
 
@@ -111,7 +105,8 @@ def test_export_json_is_the_explanations_one_layout():
     assert document["predicted"] == ["b", "c"] and document["clip"] == "clip.mp4"
     assert [row["class"] for row in document["predictions"]] == list("bcda")
     assert {key: value for key, value in document.items() if key not in ("clip", "model_label")} == json.loads(
-        json.dumps(result.to_json(list("abcd"))))
+        json.dumps(result.to_json(list("abcd")))
+    )
     assert np.allclose(document["time_attention"], result.numpy("time_attention"), atol=1e-5)
     assert np.array(document["space_attention"]).shape == (3, 2, 2)
     assert len(document["space_peaks"]) == 3
@@ -166,7 +161,9 @@ def test_figures():
     strip = figures.frame_strip(overlays, height=48, gap=4)
     assert strip.shape == (48, 3 * 64 + 2 * 4, 3)
     assert figures.png_bytes(strip)[:4] == b"\x89PNG"
-    chart = figures.time_figure(clip.audio, clip.sample_rate, {"A^t": result.numpy("time_attention")}, [("dog", 1.0, 2.0)])
+    chart = figures.time_figure(
+        clip.audio, clip.sample_rate, {"A^t": result.numpy("time_attention")}, [("dog", 1.0, 2.0)]
+    )
     assert [trace.name for trace in chart.data] == ["waveform", "A^t"] and len(chart.layout.shapes) == 1
     assert len(chart.data[0].x) <= figures.MAX_WAVEFORM_POINTS
     peak = figures.draw_peak(frames[0], np.eye(2), np.eye(2, dtype=np.uint8))
@@ -206,11 +203,15 @@ def test_cards_name_models_and_tabulate_the_card(tmp_path):
     assert cards.checkpoint_label(tmp_path / "runs" / "missing", tmp_path) == "missing · runs"
     paths = ["/c/demo/abn", "/c/demo/av_abn", "/c/demo/stan", "/c/x/stan"]
     assert cards.pick_defaults(paths, ("stan", "av_abn", "missing")) == ["/c/demo/stan", "/c/demo/av_abn"]
-    card = {"metrics": {"top1": 83.333, "map": 88.1, "model": "stan", "spatial_hit_rate": 0.268},
-            "targets": {"top1": {"target": ">= 90", "value": 83.3, "met": False}}}
-    assert cards.metric_rows(card) == [{"metric": "top-1 accuracy (%)", "value": "83.3"},
-                                       {"metric": "mAP (%)", "value": "88.1"},
-                                       {"metric": "spatial hit rate of A^s (15 px)", "value": "0.268"}]
+    card = {
+        "metrics": {"top1": 83.333, "map": 88.1, "model": "stan", "spatial_hit_rate": 0.268},
+        "targets": {"top1": {"target": ">= 90", "value": 83.3, "met": False}},
+    }
+    assert cards.metric_rows(card) == [
+        {"metric": "top-1 accuracy (%)", "value": "83.3"},
+        {"metric": "mAP (%)", "value": "88.1"},
+        {"metric": "spatial hit rate of A^s (15 px)", "value": "0.268"},
+    ]
     assert cards.target_rows(card) == [{"metric": "top-1 accuracy (%)", "target": "≥ 90", "value": "83.3", "met": "no"}]
     assert cards.metric_rows({}) == [] and cards.target_rows({}) == []
     assert cards.encoder_summary({"encoder": {"name": "compact", "grid": [7, 7]}}) == "`compact`, 7×7 grid"
@@ -227,7 +228,7 @@ def test_frame_grid_and_colorbar():
 # -- the app, page by page, on the demo checkpoints ------------------------------------------------
 def multi_label_class() -> str:
     """A class whose first demo sample has several labels, so the target picker offers a choice."""
-    dataset = load_demo_dataset(demo_samples())
+    dataset = load_demo_dataset(demo_samples_dir())
     for k, name in enumerate(dataset.classes):
         first = next((s for s in dataset.samples if s.labels[k]), None)
         if first is not None and first.labels.sum() >= 2:
@@ -276,7 +277,9 @@ def test_browse_shows_views_and_retargets_class():
     assert any(f"CAM of “{target}”" in m.value for m in app.markdown)
 
 
-@pytest.mark.parametrize("model, notes", [("av_abn", ()), ("audio_baseline", ("no space attention", "no time attention"))])
+@pytest.mark.parametrize(
+    "model, notes", [("av_abn", ()), ("audio_baseline", ("no space attention", "no time attention"))]
+)
 def test_switching_model_on_browse(model, notes):
     app = run_app("browse")
     app.sidebar.selectbox(key="model_choice").set_value(demo_checkpoint(model)).run()
@@ -322,10 +325,19 @@ def test_upload_of_the_demo_clip_and_pyav_containers(tmp_path):
     assert len(app.get("file_uploader")) == 1
     accepted = set(app.get("file_uploader")[0].proto.type)
     assert {f".{c}" for c in ("mp4", "mov", "webm", "mkv", "avi", "ogv", "flv")} <= accepted, accepted
-    clip = next((demo_samples() / "clips").glob("*.mp4"))
-    made = [make_video(tmp_path / "tone.webm", 2, size=(64, 48), codec="libvpx-vp9", audio_codec="libopus",
-                       audio_rate=48000, tone=(440.0, 0.0, 2.0)),
-            make_video(tmp_path / "silent.mkv", 2, size=(64, 48), codec="mpeg4")]
+    clip = next((demo_samples_dir() / "clips").glob("*.mp4"))
+    made = [
+        make_video(
+            tmp_path / "tone.webm",
+            2,
+            size=(64, 48),
+            codec="libvpx-vp9",
+            audio_codec="libopus",
+            audio_rate=48000,
+            tone=(440.0, 0.0, 2.0),
+        ),
+        make_video(tmp_path / "silent.mkv", 2, size=(64, 48), codec="mpeg4"),
+    ]
     for path in (clip, *made):
         upload(app, path.name, path.read_bytes())
         assert_clean(app)
@@ -333,11 +345,18 @@ def test_upload_of_the_demo_clip_and_pyav_containers(tmp_path):
     assert any("no audio" in w.value.lower() for w in app.warning)  # the silent mkv has no audio track
 
 
-@pytest.mark.parametrize("name, content", [("broken.mp4", b"this is not a video" * 50), ("empty.webm", b""),
-                                           ("cut.mp4", None), ("notes.mp4", "just some text\n".encode() * 20)])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("broken.mp4", b"this is not a video" * 50),
+        ("empty.webm", b""),
+        ("cut.mp4", None),
+        ("notes.mp4", "just some text\n".encode() * 20),
+    ],
+)
 def test_upload_of_a_bad_file_is_one_clear_error(name, content):
     if content is None:  # a real clip cut off in the middle
-        content = next((demo_samples() / "clips").glob("*.mp4")).read_bytes()[:600]
+        content = next((demo_samples_dir() / "clips").glob("*.mp4")).read_bytes()[:600]
     app = upload(run_app("upload"), name, content)
     assert not app.exception
     assert len(app.error) == 1
@@ -358,8 +377,10 @@ def test_browse_exports_and_counterfactual():
 def test_compare_defaults_to_stan_against_av_abn():
     app = run_app("compare")
     assert_clean(app)
-    assert [app.selectbox(key=f"compare_model_{side}").value for side in (0, 1)] == [demo_checkpoint("stan"),
-                                                                                      demo_checkpoint("av_abn")]
+    assert [app.selectbox(key=f"compare_model_{side}").value for side in (0, 1)] == [
+        demo_checkpoint("stan"),
+        demo_checkpoint("av_abn"),
+    ]
     assert sum(m.value.startswith("**Where:") for m in app.markdown) == 2  # both have space attention
     assert app.get("plotly_chart") or any("no time attention" in i.value for i in app.info)
 

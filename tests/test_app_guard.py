@@ -1,4 +1,5 @@
 """The page guard: an unexpected error is one st.error sentence with a reference, its traceback only in the log."""
+
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest

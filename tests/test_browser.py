@@ -4,6 +4,7 @@ Runs on the shipped demo checkpoints and samples (EXPLORER_CHECKPOINTS_DIR / EXP
 visits every page, uploads a clip, checks that overlays and charts rendered with no error box, and saves screenshots
 to docs/screenshots/<page>.png.
 """
+
 from __future__ import annotations
 
 import time
@@ -11,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from explorer.paths import REPO_ROOT
 from explorer.ui.serve import running_app
 from tests.test_app import PAGES, demo_samples
 
 pytestmark = pytest.mark.browser
-REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = REPO / "docs" / "screenshots"
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 RENDER_TIMEOUT_MS = 60_000  # Browse encodes every sample once with the pretrained encoders before it draws
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -66,14 +67,20 @@ def check_and_shoot(page, name: str, needs_overlay: bool, needs_chart: bool) -> 
     assert errors.count() == 0, errors.first.inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # the app scrolls inside its main section, so grow the window to show the whole page
-    height = page.evaluate('document.querySelector(\'[data-testid="stMain"]\').scrollHeight')
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), 5000)})
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 # The pages that draw an overlay and a chart on first paint with the demo samples.
-FIRST_PAINT = {"home": (True, True), "browse": (True, True), "upload": (False, False), "perturbation": (False, True),
-               "pointing_game": (False, True), "compare": (True, True)}
+FIRST_PAINT = {
+    "home": (True, True),
+    "browse": (True, True),
+    "upload": (False, False),
+    "perturbation": (False, True),
+    "pointing_game": (False, True),
+    "compare": (True, True),
+}
 
 
 @pytest.mark.parametrize("name", ["home", *PAGES])

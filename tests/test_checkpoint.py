@@ -1,4 +1,5 @@
 """Checkpoints: exact round trips, no pickle, and one clear error per kind of broken file."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,13 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from explorer.errors import CheckpointError
-from explorer.models import create_model, list_checkpoints, list_models, load_checkpoint, save_checkpoint
+from explorer.models import (
+    create_model,
+    list_checkpoints,
+    list_models,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 NUM_CLASSES, AUDIO_DIM, VISUAL_DIM = 4, 6, 5
 
@@ -127,7 +134,9 @@ def test_weights_with_wrong_keys(saved):
 def test_corrupt_weights(saved, corruption):
     weights = saved.with_name("model.safetensors")
     content = weights.read_bytes()
-    weights.write_bytes({"garbage": b"\x93NUMPY not weights at all" * 8, "empty": b"", "truncated": content[:-40]}[corruption])
+    weights.write_bytes(
+        {"garbage": b"\x93NUMPY not weights at all" * 8, "empty": b"", "truncated": content[:-40]}[corruption]
+    )
     with pytest.raises(CheckpointError, match="corrupt or not a safetensors file"):
         load_checkpoint(saved)
 

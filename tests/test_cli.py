@@ -1,4 +1,5 @@
 """The CLI end to end on a tiny synthetic feature store of real AVE video ids, plus its error paths."""
+
 from __future__ import annotations
 
 import json
@@ -52,11 +53,32 @@ def store(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(store, tmp_path_factory):
     out = tmp_path_factory.mktemp("checkpoints") / "stan"
-    code = cli.main([
-        "train", "--model", "stan", "--dataset", "ave", "--features", str(store), "--out", str(out),
-        "--epochs", "12", "--lr", "0.01", "--batch-size", "8", "--hidden", "16", "--patience", "12",
-        "--device", "cpu", "--quiet",
-    ])
+    code = cli.main(
+        [
+            "train",
+            "--model",
+            "stan",
+            "--dataset",
+            "ave",
+            "--features",
+            str(store),
+            "--out",
+            str(out),
+            "--epochs",
+            "12",
+            "--lr",
+            "0.01",
+            "--batch-size",
+            "8",
+            "--hidden",
+            "16",
+            "--patience",
+            "12",
+            "--device",
+            "cpu",
+            "--quiet",
+        ]
+    )
     assert code == 0
     return out
 
@@ -78,10 +100,25 @@ def test_train_writes_a_checkpoint_with_its_card(trained, store):
 
 def test_evaluate_json_has_every_key_in_range(trained, store, tmp_path):
     out = tmp_path / "result.json"
-    code = cli.main([
-        "evaluate", str(trained), "--features", str(store), "--split", "test", "--json", str(out),
-        "--perturbation", "--draws", "3", "--sigma2", "0,0.5,1", "--device", "cpu",
-    ])
+    code = cli.main(
+        [
+            "evaluate",
+            str(trained),
+            "--features",
+            str(store),
+            "--split",
+            "test",
+            "--json",
+            str(out),
+            "--perturbation",
+            "--draws",
+            "3",
+            "--sigma2",
+            "0,0.5,1",
+            "--device",
+            "cpu",
+        ]
+    )
     assert code == 0
     result = json.loads(out.read_text())
     assert result["num_clips"] == PER_SPLIT["test"] and result["model"] == "stan"
@@ -99,8 +136,29 @@ def test_evaluate_json_has_every_key_in_range(trained, store, tmp_path):
 
 def test_model_without_attention_reports_nulls(store, tmp_path):
     out = tmp_path / "baseline"
-    assert cli.main(["train", "--model", "audio_baseline", "--dataset", "ave", "--features", str(store),
-                     "--out", str(out), "--epochs", "1", "--hidden", "8", "--device", "cpu", "--quiet"]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--model",
+                "audio_baseline",
+                "--dataset",
+                "ave",
+                "--features",
+                str(store),
+                "--out",
+                str(out),
+                "--epochs",
+                "1",
+                "--hidden",
+                "8",
+                "--device",
+                "cpu",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     report = tmp_path / "baseline.json.out"
     assert cli.main(["evaluate", str(out), "--features", str(store), "--json", str(report), "--perturbation"]) == 0
     result = json.loads(report.read_text())
@@ -121,8 +179,17 @@ def run_cli(*args):
 
 
 def test_unknown_model_exits_2_without_traceback(tmp_path):
-    result = run_cli("train", "--model", "resnet_for_sure", "--dataset", "ave", "--features", str(tmp_path),
-                     "--out", str(tmp_path / "x"))
+    result = run_cli(
+        "train",
+        "--model",
+        "resnet_for_sure",
+        "--dataset",
+        "ave",
+        "--features",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "x"),
+    )
     assert result.returncode == 2
     assert "error:" in result.stderr and "invalid choice" in result.stderr and "Traceback" not in result.stderr
 
@@ -147,30 +214,50 @@ def in_process_error(capsys, argv) -> str:
 
 
 def test_wrong_dataset(capsys, store, tmp_path):
-    stderr = in_process_error(capsys, ["train", "--dataset", "kinetics", "--features", str(store), "--out", str(tmp_path / "x")])
+    stderr = in_process_error(
+        capsys, ["train", "--dataset", "kinetics", "--features", str(store), "--out", str(tmp_path / "x")]
+    )
     assert "invalid choice: 'kinetics'" in stderr
 
 
 def test_wrong_dataset_root(capsys, store, tmp_path):
-    stderr = in_process_error(capsys, ["train", "--dataset", "ave", "--data", str(tmp_path / "no_ave"),
-                                       "--features", str(store), "--out", str(tmp_path / "x")])
+    stderr = in_process_error(
+        capsys,
+        [
+            "train",
+            "--dataset",
+            "ave",
+            "--data",
+            str(tmp_path / "no_ave"),
+            "--features",
+            str(store),
+            "--out",
+            str(tmp_path / "x"),
+        ],
+    )
     assert "does not exist" in stderr
 
 
 def test_demo_without_data_folder(capsys, store, tmp_path):
-    stderr = in_process_error(capsys, ["train", "--dataset", "demo", "--features", str(store), "--out", str(tmp_path / "x")])
+    stderr = in_process_error(
+        capsys, ["train", "--dataset", "demo", "--features", str(store), "--out", str(tmp_path / "x")]
+    )
     assert "--data DIR" in stderr
 
 
 @pytest.mark.parametrize("option", [["--epochs", "0"], ["--lr", "-1"], ["--batch-size", "many"]])
 def test_bad_numbers(capsys, store, tmp_path, option):
-    in_process_error(capsys, ["train", "--dataset", "ave", "--features", str(store), "--out", str(tmp_path / "x"), *option])
+    in_process_error(
+        capsys, ["train", "--dataset", "ave", "--features", str(store), "--out", str(tmp_path / "x"), *option]
+    )
 
 
 def test_store_of_other_videos(capsys, tmp_path):
     llp = load_dataset("llp").split("train")[:3]
     other = write_store(tmp_path / "llp_store", llp)
-    stderr = in_process_error(capsys, ["train", "--dataset", "ave", "--features", str(other.root), "--out", str(tmp_path / "x")])
+    stderr = in_process_error(
+        capsys, ["train", "--dataset", "ave", "--features", str(other.root), "--out", str(tmp_path / "x")]
+    )
     assert "None of the" in stderr and "has features" in stderr
 
 
@@ -179,7 +266,9 @@ def test_store_whose_files_disagree_with_its_meta(capsys, store, tmp_path):
     broken = write_store(tmp_path / "broken", samples).root
     meta = json.loads((broken / "meta.json").read_text())
     (broken / "meta.json").write_text(json.dumps({**meta, "audio_dim": AUDIO_DIM + 1}))
-    stderr = in_process_error(capsys, ["train", "--dataset", "ave", "--features", str(broken), "--out", str(tmp_path / "x")])
+    stderr = in_process_error(
+        capsys, ["train", "--dataset", "ave", "--features", str(broken), "--out", str(tmp_path / "x")]
+    )
     assert "audio features must be" in stderr
 
 
@@ -213,7 +302,9 @@ def test_checkpoint_loads_with_predictions_matching_training(trained, store):
     model = load_checkpoint(trained)
     val = [s for s in pick_samples() if s.split == "val"]
     predictions = predict(model, FeatureDataset(val, FeatureStore(store)), batch_size=4)
-    assert mean_average_precision(predictions.probs, predictions.labels) == pytest.approx(model.card["metrics"]["val_map"])
+    assert mean_average_precision(predictions.probs, predictions.labels) == pytest.approx(
+        model.card["metrics"]["val_map"]
+    )
     assert torch.all((predictions.probs >= 0) & (predictions.probs <= 1))
 
 
@@ -232,8 +323,29 @@ def demo_run(tmp_path_factory):
     for sample in load_demo_dataset(root / "corpus").samples:
         store.write(sample.video_id, *encode_clip(encoder, root / "corpus" / "clips" / f"{sample.video_id}.mp4"))
     checkpoint = root / "stan"
-    assert cli.main(["train", "--dataset", "demo", "--data", str(root / "corpus"), "--features", str(store.root),
-                     "--out", str(checkpoint), "--epochs", "2", "--hidden", "8", "--device", "cpu", "--quiet"]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--dataset",
+                "demo",
+                "--data",
+                str(root / "corpus"),
+                "--features",
+                str(store.root),
+                "--out",
+                str(checkpoint),
+                "--epochs",
+                "2",
+                "--hidden",
+                "8",
+                "--device",
+                "cpu",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     return root / "corpus", checkpoint
 
 
@@ -269,7 +381,8 @@ def test_explain_unknown_class(demo_run, capsys):
     corpus, checkpoint = demo_run
     clip = sorted((corpus / "clips").glob("*.mp4"))[0]
     assert "is not one of this checkpoint's classes" in in_process_error(
-        capsys, ["explain", str(checkpoint), str(clip), "--class", "Unicorn"])
+        capsys, ["explain", str(checkpoint), str(clip), "--class", "Unicorn"]
+    )
 
 
 def test_explain_missing_clip_names_it(demo_run, capsys, tmp_path):

@@ -1,4 +1,5 @@
 """EXPLORER_ROOTS: typed paths outside the allowed folders are refused, symlinks and .. included."""
+
 from __future__ import annotations
 
 import pytest

@@ -24,6 +24,7 @@ Decoded clips are then explained by the demo STAN (``checkpoint_encoder(model).e
 clips per damage kind, chosen by the seeded rng, are explained; an ExplorerError with a message is accepted
 there, anything else fails. ``pytest -s`` shows a table of the outcomes per damage kind.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,12 +41,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from media_factory import has_encoder, make_audio, make_video
 
 from explorer.errors import ExplorerError
 from explorer.media import Clip, MediaError, load_audio
-from tests.media_factory import has_encoder, make_audio, make_video
+from explorer.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 STAN = REPO / "checkpoints" / "demo" / "stan"
 SHIPPED = [
     "assets/real/videos/chelsea_mewing.mp4",
@@ -97,7 +99,11 @@ class Loader:
         with open(self.log, "wb") as log:  # each worker's own stderr
             self.process = subprocess.Popen(
                 [sys.executable, "-c", WORKER, str(to_child), str(to_parent)],
-                pass_fds=(to_child, to_parent), cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                pass_fds=(to_child, to_parent),
+                cwd=REPO,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
             )
         os.close(to_child)
         os.close(to_parent)
@@ -141,9 +147,7 @@ class Loader:
 
 @pytest.fixture(scope="module")
 def stan():
-    import torch  # noqa: F401 - only the explaining step needs torch and the models
-
-    from explorer.evaluation import checkpoint_encoder
+    from explorer.explain import checkpoint_encoder  # the models and torch: only the explaining step needs them
     from explorer.models import load_checkpoint
 
     model = load_checkpoint(STAN).eval()
@@ -154,8 +158,9 @@ def generated_sources(folder: Path) -> list[Path]:
     folder.mkdir()
     sources = [make_video(folder / "gen_h264_aac.mp4", 3, audio_codec="aac", tone=(440.0, 0.5, 2.5))]
     if has_encoder("libvpx-vp9") and has_encoder("libopus"):
-        sources.append(make_video(folder / "gen_vp9_opus.mkv", 2, codec="libvpx-vp9", audio_codec="libopus",
-                                  audio_rate=48000))
+        sources.append(
+            make_video(folder / "gen_vp9_opus.mkv", 2, codec="libvpx-vp9", audio_codec="libopus", audio_rate=48000)
+        )
     sources.append(make_video(folder / "gen_mjpeg_mute.avi", 2, codec="mjpeg"))
     sources.append(make_audio(folder / "gen_tone.wav", 2, tone=(440.0, 0.2, 1.8)))
     return sources
@@ -169,7 +174,7 @@ def damage(data: bytes, kind: str, rng: np.random.Generator, variant: int) -> by
         length = int(np.clip(np.exp(rng.uniform(0, np.log(max(2, size // 4)))), 1, size))
         start = int(rng.integers(0, size - length + 1))
         block = rng.integers(0, 256, length, dtype=np.uint8).tobytes() if kind == "overwrite" else bytes(length)
-        return data[:start] + block + data[start + length:]
+        return data[:start] + block + data[start + length :]
     if kind == "rotate":
         k = size // 2 if variant == 0 else int(rng.integers(1, size))
         return data[k:] + data[:k]
@@ -269,8 +274,13 @@ def test_damaged_files_load_as_a_clip_or_a_media_error(tmp_path, stan):
 
             if source.suffix in AUDIO_SUFFIXES:  # the audio loader too: samples or a MediaError
                 outcome, value = load(kind, "load_audio", path)
-                if outcome == "value" and isinstance(value, np.ndarray) and value.ndim == 1 and value.size \
-                        and np.isfinite(value).all():
+                if (
+                    outcome == "value"
+                    and isinstance(value, np.ndarray)
+                    and value.ndim == 1
+                    and value.size
+                    and np.isfinite(value).all()
+                ):
                     counts[kind]["audio"] += 1
                 elif outcome == "value":
                     counts[kind]["other"] += 1
@@ -310,13 +320,24 @@ def test_damaged_files_load_as_a_clip_or_a_media_error(tmp_path, stan):
 
 
 def print_table(counts: dict[str, Counter], slowest: dict[str, float], seconds: float) -> None:
-    columns = ("files", "clip", "media error", "explained", "explain error", "audio", "audio error", "other",
-               "timeout", "crash")
+    columns = (
+        "files",
+        "clip",
+        "media error",
+        "explained",
+        "explain error",
+        "audio",
+        "audio error",
+        "other",
+        "timeout",
+        "crash",
+    )
     header = f"{'damage':<10}" + "".join(f"{name:>14}" for name in columns) + f"{'max load s':>12}"
     lines = [header, "-" * len(header)]
     total = sum(counts.values(), Counter())
     for kind, row, most in [(kind, counts[kind], slowest[kind]) for kind in (*KINDS, "empty")] + [
-            ("total", total, max(slowest.values()))]:
+        ("total", total, max(slowest.values()))
+    ]:
         lines.append(f"{kind:<10}" + "".join(f"{row[name]:>14}" for name in columns) + f"{most:>12.2f}")
     lines.append(f"({seconds:.1f} s in all, {total['explain s']:.1f} s of it explaining)")
     print("\n" + "\n".join(lines))
@@ -336,9 +357,11 @@ def test_eight_or_more_audio_channels_are_averaged_not_a_crash(tmp_path, layout)
         frame.sample_rate, frame.pts, frame.time_base = 16000, 0, Fraction(1, 16000)
         out.mux(stream.encode(frame))
         out.mux(stream.encode())
-    code = f"from explorer.media import load_audio; import numpy; numpy.save({str(tmp_path / 'out.npy')!r}, " \
-           f"load_audio({str(path)!r}))"
-    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, timeout=60)  # a crash fails
+    code = (
+        f"from explorer.media import load_audio; import numpy; numpy.save({str(tmp_path / 'out.npy')!r}, "
+        f"load_audio({str(path)!r}))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, timeout=60, check=False)
     assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
     expected = ramp * np.mean(np.arange(1, channels + 1)) / 32768
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-6)
@@ -349,8 +372,10 @@ def test_audio_that_changes_rate_or_claims_impossible_channels(tmp_path):
     rate changes midway (two files joined, or a damaged frame header) raised PyAV's ValueError, and a wav header
     claiming 257 channels raised FFmpeg's ArgumentError."""
     joined = tmp_path / "joined.mp3"
-    joined.write_bytes(make_audio(tmp_path / "a.mp3", 1, codec="mp3", rate=44100).read_bytes()
-                       + make_audio(tmp_path / "b.mp3", 1, codec="mp3", rate=32000).read_bytes())
+    joined.write_bytes(
+        make_audio(tmp_path / "a.mp3", 1, codec="mp3", rate=44100).read_bytes()
+        + make_audio(tmp_path / "b.mp3", 1, codec="mp3", rate=32000).read_bytes()
+    )
     assert abs(load_audio(joined).size - 2 * 16000) < 1600  # both seconds, give or take the encoders' padding
     header = bytearray(make_audio(tmp_path / "tone.wav", 1).read_bytes())
     header[22:24] = (257).to_bytes(2, "little")  # the fmt chunk's channel count

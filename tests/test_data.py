@@ -1,4 +1,5 @@
 """Data layer: the shipped AVE/LLP/AVR annotations, their quirks, the demo loader and the feature stores."""
+
 from __future__ import annotations
 
 import csv
@@ -11,12 +12,22 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from explorer.data import display_name, load_dataset, load_demo_dataset, parse_ave_annotations
+from explorer.data import (
+    display_name,
+    load_dataset,
+    load_demo_dataset,
+    parse_ave_annotations,
+)
 from explorer.data.avr import normalise
-from explorer.data.features import FeatureDataset, FeatureStore, OfficialAVEFeatures, collate_features
-from explorer.paths import DATASET_ASSETS as ASSETS
+from explorer.data.features import (
+    FeatureDataset,
+    FeatureStore,
+    OfficialAVEFeatures,
+    collate_features,
+)
 from explorer.data.llp import load_llp
 from explorer.errors import DataError
+from explorer.paths import DATASET_ASSETS as ASSETS
 
 AVE_FILE = ASSETS / "ave" / "Annotations.txt"
 LLP_DIR = ASSETS / "llp"
@@ -124,7 +135,7 @@ def test_llp_row_masks_from_eval_files():
         expected = np.zeros((T, 25), dtype=np.float32)
         for row in raw_tsv(name):
             if row["filename"] == video:
-                expected[int(row["onset"]):int(row["offset"]), dataset.classes.index(row["event_labels"])] = 1
+                expected[int(row["onset"]) : int(row["offset"]), dataset.classes.index(row["event_labels"])] = 1
         assert expected.sum() > 0
         np.testing.assert_array_equal(mask, expected)
 
@@ -175,11 +186,17 @@ def write_llp(root, weak, audio, visual):
 def test_llp_quirks_on_a_tiny_folder(tmp_path):
     root = write_llp(
         tmp_path / "llp",
-        {"train": [("aaaaaaaaaaa_0_10", "Dog")], "val": [("bbbbbbbbbbb_0_10", "Speech,Dog")],
-         "test": [("ccccccccccc_5.5_15.5", "Cat"), ("ddddddddddd_0_10", "Car")]},
-        audio=[("bbbbbbbbbbb_0_10", 1, 4, "Speech"), ("bbbbbbbbbbb_0_10", 9, 0, "Dog"),  # reversed: empty
-               ("zzzzzzzzzzz_0_10", 0, 10, "Dog"),  # no such video
-               ("ccccccccccc_5.5_15.5", 3, 3, "Cat")],  # the video's only row is empty
+        {
+            "train": [("aaaaaaaaaaa_0_10", "Dog")],
+            "val": [("bbbbbbbbbbb_0_10", "Speech,Dog")],
+            "test": [("ccccccccccc_5.5_15.5", "Cat"), ("ddddddddddd_0_10", "Car")],
+        },
+        audio=[
+            ("bbbbbbbbbbb_0_10", 1, 4, "Speech"),
+            ("bbbbbbbbbbb_0_10", 9, 0, "Dog"),  # reversed: empty
+            ("zzzzzzzzzzz_0_10", 0, 10, "Dog"),  # no such video
+            ("ccccccccccc_5.5_15.5", 3, 3, "Cat"),
+        ],  # the video's only row is empty
         visual=[("bbbbbbbbbbb_0_10", 0, 10, "Dog")],
     )
     dataset = load_llp(root)
@@ -226,8 +243,13 @@ def test_avr_union_merges_ten_names_and_remaps_labels():
             assert mapped.video_id == original.video_id and mapped.source == source.name
             names = {normalise(source.classes[k]) for k in np.flatnonzero(original.labels)}
             assert {normalise(avr.classes[k]) for k in np.flatnonzero(mapped.labels)} == names
-    llp_fiddle = next(s for s in avr.samples if s.source == "llp" and s.split == "test"
-                      and "Violin_fiddle" in {c for c, _, _ in llp.samples[s.index - len(ave.samples)].events})
+    llp_fiddle = next(
+        s
+        for s in avr.samples
+        if s.source == "llp"
+        and s.split == "test"
+        and "Violin_fiddle" in {c for c, _, _ in llp.samples[s.index - len(ave.samples)].events}
+    )
     assert llp_fiddle.labels[fiddle] == 1 and llp_fiddle.time_mask[:, fiddle].sum() > 0
     assert set(avr.quirks) >= {"ave_zero_length_events", "llp_audio_rows_matching_no_video"}
 
@@ -319,9 +341,11 @@ def make_demo(root, annotations: str, classes=None, clips=("clip_a", "clip_b")):
 
 
 def test_demo_merges_rows_of_one_clip(tmp_path):
-    root = make_demo(tmp_path / "demo", "Category&VideoID&Quality&StartTime&EndTime\n"
-                     "Dog&clip_a&good&0&3\nCat&clip_b&good&2&5\nBird&clip_a&good&6&8\n",
-                     classes=["Cat", "Dog", "Bird", "Car"])
+    root = make_demo(
+        tmp_path / "demo",
+        "Category&VideoID&Quality&StartTime&EndTime\nDog&clip_a&good&0&3\nCat&clip_b&good&2&5\nBird&clip_a&good&6&8\n",
+        classes=["Cat", "Dog", "Bird", "Car"],
+    )
     demo = load_demo_dataset(root)
     assert demo.classes == ("Cat", "Dog", "Bird", "Car") and demo.quirks["rows_merged_into_earlier_clips"] == 1
     clip_a, clip_b = demo.samples
@@ -495,8 +519,9 @@ def test_official_ave_features_missing_corrupt_and_row_mismatch(tmp_path):
 
 
 def test_feature_dataset_and_collate(store, tmp_path):
-    samples = parse_ave_annotations(make_demo(tmp_path / "demo", "Dog&clip_a&good&0&3\nCat&clip_b&good&4&9\n")
-                                    / "annotations.txt")
+    samples = parse_ave_annotations(
+        make_demo(tmp_path / "demo", "Dog&clip_a&good&0&3\nCat&clip_b&good&4&9\n") / "annotations.txt"
+    )
     for seed, sample in enumerate(samples):
         store.write(sample.video_id, *features(seed=seed))
     loader = torch.utils.data.DataLoader(FeatureDataset(samples, store), batch_size=2, collate_fn=collate_features)
@@ -505,13 +530,18 @@ def test_feature_dataset_and_collate(store, tmp_path):
     assert labels.tolist() == [[1, 0], [0, 1]] and indices.tolist() == [0, 1]
     torch.testing.assert_close(audio[1], features(seed=1)[0])
     store.write("short", *features(t=5))
-    short = parse_ave_annotations(make_demo(tmp_path / "s", "Dog&short&good&0&3\n", clips=("short",))
-                                  / "annotations.txt")
+    short = parse_ave_annotations(
+        make_demo(tmp_path / "s", "Dog&short&good&0&3\n", clips=("short",)) / "annotations.txt"
+    )
     with pytest.raises(DataError, match="different numbers of segments"):
         collate_features([FeatureDataset(samples, store)[0], FeatureDataset(short, store)[0]])
     with pytest.raises(DataError, match="1 of 1 videos have no features"):
-        FeatureDataset(parse_ave_annotations(make_demo(tmp_path / "m", "Dog&nope&good&0&3\n", clips=("nope",))
-                                             / "annotations.txt"), store)
+        FeatureDataset(
+            parse_ave_annotations(
+                make_demo(tmp_path / "m", "Dog&nope&good&0&3\n", clips=("nope",)) / "annotations.txt"
+            ),
+            store,
+        )
 
 
 def test_feature_dataset_with_official_rows(tmp_path):
@@ -522,8 +552,13 @@ def test_feature_dataset_with_official_rows(tmp_path):
     torch.testing.assert_close(audio, official.read(1)[0])
     assert index == 1 and labels.tolist() == ave.samples[1].labels.tolist()
     # The h5 handle opened above must not be shared with a forked worker: it reopens the files itself.
-    worker = torch.utils.data.DataLoader(FeatureDataset(rows, official), batch_size=3, num_workers=1,
-                                         collate_fn=collate_features, multiprocessing_context="fork")
+    worker = torch.utils.data.DataLoader(
+        FeatureDataset(rows, official),
+        batch_size=3,
+        num_workers=1,
+        collate_fn=collate_features,
+        multiprocessing_context="fork",
+    )
     audio, _, _, indices = next(iter(worker))
     torch.testing.assert_close(audio, official.read_many([0, 1, 2])[0])
     assert indices.tolist() == [0, 1, 2]

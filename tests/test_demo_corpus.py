@@ -1,5 +1,6 @@
 """The demo corpus: determinism, agreement of the ground truth with the rendered audio and frames, the on-disk build,
 the loader, the sources' attribution, and a clear error for every bad input."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,10 +14,24 @@ import pytest
 
 from explorer import cli
 from explorer.data import load_demo_dataset
-from explorer.demo import (CLASS_NAMES, DEMO_CLASSES, SourceLibrary, build_corpus, generate_features, iter_scenes,
-                           load_object_masks, render_scene, sample_scene)
+from explorer.demo import (
+    CLASS_NAMES,
+    DEMO_CLASSES,
+    SourceLibrary,
+    build_corpus,
+    generate_features,
+    iter_scenes,
+    load_object_masks,
+    render_scene,
+    sample_scene,
+)
 from explorer.demo.scene import EVENT, OFFSCREEN, SILENT
-from explorer.demo.sources import AMBIENT_SOUNDS, BACKGROUNDS, HELD_OUT_SOUNDS, SOURCES_DIR
+from explorer.demo.sources import (
+    AMBIENT_SOUNDS,
+    BACKGROUNDS,
+    HELD_OUT_SOUNDS,
+    SOURCES_DIR,
+)
 from explorer.errors import DataError, ExplorerError
 from explorer.media import MediaError, load_clip
 
@@ -59,7 +74,7 @@ def test_same_seed_builds_the_same_corpus_and_another_seed_does_not(built, tmp_p
 
 def test_a_clip_depends_only_on_seed_and_index(library):
     *_, (third_clip, third_truth) = iter_scenes(3, seed=SEED, library=library, **SMALL)
-    (alone_clip, alone_truth), = iter_scenes(1, seed=SEED, first_index=2, library=library, **SMALL)
+    ((alone_clip, alone_truth),) = iter_scenes(1, seed=SEED, first_index=2, library=library, **SMALL)
     assert third_truth.spec == alone_truth.spec
     np.testing.assert_array_equal(np.stack(third_clip.frames), np.stack(alone_clip.frames))
     np.testing.assert_array_equal(third_clip.audio, alone_clip.audio)
@@ -174,15 +189,19 @@ class SegmentStatistics:
 
     def encode(self, clip):
         audio = np.array([[np.sqrt(np.mean(clip.segment_audio(t) ** 2))] for t in range(clip.num_segments)])
-        visual = np.stack([cv2.resize(clip.middle_frame(t), self.grid, interpolation=cv2.INTER_AREA)
-                           for t in range(clip.num_segments)]).astype(np.float32)
+        visual = np.stack(
+            [
+                cv2.resize(clip.middle_frame(t), self.grid, interpolation=cv2.INTER_AREA)
+                for t in range(clip.num_segments)
+            ]
+        ).astype(np.float32)
         return audio, visual
 
 
 def test_generate_features_encodes_the_same_scenes(library):
     features = list(generate_features(2, seed=SEED, encoder=SegmentStatistics(), **SMALL))
     assert [truth.video_id for truth, _, _ in features] == ["demo_5_0000", "demo_5_0001"]
-    (clip, _), = iter_scenes(1, seed=SEED, first_index=1, library=library, **SMALL)
+    ((clip, _),) = iter_scenes(1, seed=SEED, first_index=1, library=library, **SMALL)
     _, audio, visual = features[1]
     np.testing.assert_array_equal(audio, SegmentStatistics().encode(clip)[0])
     assert visual.shape == (10, 2, 2, 3)
@@ -202,15 +221,18 @@ def test_attribution_lists_every_source_file():
     assert sum((SOURCES_DIR / name).stat().st_size for name in files) < 10 * 2**20
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda out: build_corpus(out, n=0, seed=1, progress=False), "positive integer"),
-    (lambda out: build_corpus(out, n="3", seed=1, progress=False), "positive integer"),
-    (lambda out: build_corpus(out, n=1, seed=-1, progress=False), "non-negative integer"),
-    (lambda out: build_corpus(out, n=1, seed=1, fps=0, progress=False), "fps"),
-    (lambda out: build_corpus(out, n=1, seed=1, size=8, progress=False), "size"),
-    (lambda out: SourceLibrary(out / "nowhere"), "does not exist"),
-    (lambda out: load_object_masks(out / "nowhere", "demo_1_0000"), "missing or unreadable"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda out: build_corpus(out, n=0, seed=1, progress=False), "positive integer"),
+        (lambda out: build_corpus(out, n="3", seed=1, progress=False), "positive integer"),
+        (lambda out: build_corpus(out, n=1, seed=-1, progress=False), "non-negative integer"),
+        (lambda out: build_corpus(out, n=1, seed=1, fps=0, progress=False), "fps"),
+        (lambda out: build_corpus(out, n=1, seed=1, size=8, progress=False), "size"),
+        (lambda out: SourceLibrary(out / "nowhere"), "does not exist"),
+        (lambda out: load_object_masks(out / "nowhere", "demo_1_0000"), "missing or unreadable"),
+    ],
+)
 def test_bad_arguments_give_clear_errors(tmp_path, call, message):
     with pytest.raises(DataError, match=message):
         call(tmp_path)
@@ -237,20 +259,28 @@ def broken_sources(tmp_path) -> Path:
     (root / "stamps" / "dog.ogg").write_bytes(b"")
     (root / "stamps" / "goat.ogg").write_bytes((SOURCES_DIR / "stamps" / "goat.ogg").read_bytes()[:300])
     silence = np.zeros(16000, np.int16).tobytes()
-    header = b"RIFF" + (36 + len(silence)).to_bytes(4, "little") + b"WAVEfmt " + bytes.fromhex(
-        "1000000001000100803e0000007d00000200100064617461") + len(silence).to_bytes(4, "little")
+    header = (
+        b"RIFF"
+        + (36 + len(silence)).to_bytes(4, "little")
+        + b"WAVEfmt "
+        + bytes.fromhex("1000000001000100803e0000007d00000200100064617461")
+        + len(silence).to_bytes(4, "little")
+    )
     (root / "sounds" / "scratch_Dog1.wav").write_bytes(header + silence)
     return root
 
 
-@pytest.mark.parametrize("load, relative, error, message", [
-    ("cutout", "stamps/dog.png", DataError, "missing or unreadable"),
-    ("cutout", "stamps/goat.png", DataError, "4 channels"),
-    ("cutout", "stamps/absent.png", DataError, "missing or unreadable"),
-    ("sound", "stamps/dog.ogg", MediaError, "dog.ogg"),
-    ("sound", "stamps/goat.ogg", MediaError, "goat.ogg"),
-    ("sound", "sounds/scratch_Dog1.wav", DataError, "is silent"),
-])
+@pytest.mark.parametrize(
+    "load, relative, error, message",
+    [
+        ("cutout", "stamps/dog.png", DataError, "missing or unreadable"),
+        ("cutout", "stamps/goat.png", DataError, "4 channels"),
+        ("cutout", "stamps/absent.png", DataError, "missing or unreadable"),
+        ("sound", "stamps/dog.ogg", MediaError, "dog.ogg"),
+        ("sound", "stamps/goat.ogg", MediaError, "goat.ogg"),
+        ("sound", "sounds/scratch_Dog1.wav", DataError, "is silent"),
+    ],
+)
 def test_broken_source_files_give_clear_errors(broken_sources, load, relative, error, message):
     with pytest.raises(error, match=message) as caught:
         getattr(SourceLibrary(broken_sources), load)(relative)

@@ -1,4 +1,5 @@
 """Encoders: the VGGish front end against the reference formulas, shapes, speed, weights handling."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,10 +19,10 @@ from explorer.encoders import (
 )
 from explorer.encoders.log_mel import segment_examples, waveform_to_examples
 from explorer.encoders.vggish import VGGishNetwork
-from explorer.paths import ENCODER_DIR_VARIABLE
 from explorer.errors import CheckpointError, ExplorerError, WeightsError
 from explorer.media import Clip, MediaError
 from explorer.models import create_model
+from explorer.paths import ENCODER_DIR_VARIABLE
 
 BELL = Path(__file__).parent / "data" / "scratch_BellToll.wav"
 
@@ -152,8 +153,11 @@ def test_standard_weights_are_found_in_the_encoder_folder(tmp_path, monkeypatch)
 @pytest.mark.parametrize(
     "name, file_name, url",
     [
-        ("vggish", "vggish-10086976.pth",
-         "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth"),
+        (
+            "vggish",
+            "vggish-10086976.pth",
+            "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth",
+        ),
         ("resnet152", "resnet152-394f9c45.pth", "https://download.pytorch.org/models/resnet152-394f9c45.pth"),
     ],
 )
@@ -207,7 +211,7 @@ def test_compact_batch_equals_one_by_one(compact):
 
 def test_compact_trains_end_to_end():
     encoder = create_encoder("compact", weights=RANDOM, widths=(8, 8, 8, 8)).train()
-    (audio, visual), = encoder([random_clip(2)])
+    ((audio, visual),) = encoder([random_clip(2)])
     (audio.sum() + visual.sum()).backward()
     assert encoder.audio_net[0][0][0].weight.grad.abs().sum() > 0
     assert encoder.visual_net[0][0][0].weight.grad.abs().sum() > 0

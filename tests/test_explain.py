@@ -1,4 +1,5 @@
 """Perturbation tests, pointing games, upsampling and overlays (explorer.explain)."""
+
 from __future__ import annotations
 
 import cv2
@@ -91,8 +92,13 @@ def test_batched_equals_reference_loop(relevant, chunk_size):
     model = _stan_with_mixed_attention()
     audio, visual = _clips()
     batched = perturbation_tvd(
-        model, (audio, visual), LEVELS, draws=12, relevant=relevant,
-        generator=torch.Generator().manual_seed(7), chunk_size=chunk_size,
+        model,
+        (audio, visual),
+        LEVELS,
+        draws=12,
+        relevant=relevant,
+        generator=torch.Generator().manual_seed(7),
+        chunk_size=chunk_size,
     )
     reference = reference_perturbation_tvd(model, audio, visual, LEVELS, 12, relevant, torch.Generator().manual_seed(7))
     assert batched.shape == (len(LEVELS), 2)
@@ -123,7 +129,9 @@ def test_unnormalized_tvd_uses_raw_sigmoids():
     model = FixedAttentionModel()
     kwargs = dict(draws=20, relevant=True)
     normalized = perturbation_test(model, _clips(), [1.0], generator=torch.Generator().manual_seed(0), **kwargs)
-    raw = perturbation_test(model, _clips(), [1.0], normalize=False, generator=torch.Generator().manual_seed(0), **kwargs)
+    raw = perturbation_test(
+        model, _clips(), [1.0], normalize=False, generator=torch.Generator().manual_seed(0), **kwargs
+    )
     assert normalized[0] > 0 and raw[0] > 0 and not np.isclose(normalized[0], raw[0])
 
 

@@ -1,16 +1,17 @@
 """``explorer extract`` end to end on generated clips: store contents, resume, bad files, shards, errors."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 import torch
+from media_factory import has_encoder, make_video
 
 from explorer.cli import main
 from explorer.data.features import FeatureStore
 from explorer.encoders import RANDOM, create_encoder, save_encoder
 from explorer.media import load_clip
-from media_factory import has_encoder, make_video
 
 AUDIO_CODEC = "aac" if has_encoder("aac") else "mp2"
 GOOD = ["clipA", "clipB", "clipC"]
@@ -36,8 +37,26 @@ def corpus(tmp_path_factory):
 
 def extract(corpus, out, *extra) -> int:
     videos, annotations, weights = corpus
-    return main(["extract", "--videos", str(videos), "--annotations", str(annotations), "--encoder", "compact",
-                 "--weights", str(weights), "--out", str(out), "--workers", "2", "--batch-size", "2", *extra])
+    return main(
+        [
+            "extract",
+            "--videos",
+            str(videos),
+            "--annotations",
+            str(annotations),
+            "--encoder",
+            "compact",
+            "--weights",
+            str(weights),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--batch-size",
+            "2",
+            *extra,
+        ]
+    )
 
 
 def test_extract_writes_the_store_reports_bad_files_and_resumes(corpus, tmp_path, capsys):
@@ -74,8 +93,23 @@ def test_shard_takes_every_nth_video_of_an_llp_list(corpus, tmp_path):
     rows = "".join(f"{video_id}\tSpeech\n" for video_id in ["clipB", "broken", "clipC", "clipA"])
     listing.write_text("filename\tevent_labels\n" + rows)
     out = tmp_path / "store"
-    code = main(["extract", "--videos", str(videos), "--annotations", str(listing), "--encoder", "compact",
-                 "--weights", str(weights), "--out", str(out), "--shard", "0/2"])
+    code = main(
+        [
+            "extract",
+            "--videos",
+            str(videos),
+            "--annotations",
+            str(listing),
+            "--encoder",
+            "compact",
+            "--weights",
+            str(weights),
+            "--out",
+            str(out),
+            "--shard",
+            "0/2",
+        ]
+    )
     assert code == 0
     assert FeatureStore(out).ids() == ["clipB", "clipC"]
     report = json.loads((out / "extract_report.shard0of2.json").read_text())
@@ -94,10 +128,19 @@ def test_shard_takes_every_nth_video_of_an_llp_list(corpus, tmp_path):
 )
 def test_bad_arguments_give_one_clear_error(corpus, tmp_path, capsys, change, message):
     videos, annotations, weights = corpus
-    options = {"--videos": str(videos), "--annotations": str(annotations), "--encoder": "compact",
-               "--weights": str(weights), "--out": str(tmp_path / "store")}
-    options.update({key: str(tmp_path / value) if key in ("--videos", "--annotations", "--weights") else value
-                    for key, value in change.items()})
+    options = {
+        "--videos": str(videos),
+        "--annotations": str(annotations),
+        "--encoder": "compact",
+        "--weights": str(weights),
+        "--out": str(tmp_path / "store"),
+    }
+    options.update(
+        {
+            key: str(tmp_path / value) if key in ("--videos", "--annotations", "--weights") else value
+            for key, value in change.items()
+        }
+    )
     assert main(["extract", *[item for pair in options.items() for item in pair]]) == 2
     error = capsys.readouterr().err
     assert error.startswith("error: ") and message in error and "Traceback" not in error

@@ -1,4 +1,5 @@
 """explorer.media on generated clips (media_factory) and a few real recordings."""
+
 from __future__ import annotations
 
 import time
@@ -7,9 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-
-from explorer.media import NO_AUDIO_WARNING, Clip, MediaError, load_audio, load_clip, probe, write_clip
 from media_factory import has_encoder, make_audio, make_video, segment_level
+
+from explorer.media import (
+    NO_AUDIO_WARNING,
+    Clip,
+    MediaError,
+    load_audio,
+    load_clip,
+    probe,
+    write_clip,
+)
 
 DATA = Path(__file__).parent / "data"
 SHARED_SOUNDS = Path(__file__).resolve().parents[2] / "shared" / "media" / "sounds"
@@ -67,8 +76,15 @@ COMBINATIONS = [
 def test_container_and_codec_combinations(tmp_path, suffix, video_codec, audio_codec, rate):
     require_encoders(video_codec, audio_codec)
     channels = 2 if audio_codec == "vorbis" else 1  # FFmpeg's own Vorbis encoder is stereo-only
-    path = make_video(tmp_path / f"clip.{suffix}", 6, codec=video_codec, audio_codec=audio_codec,
-                      audio_rate=rate, channels=channels, tone=TONE)
+    path = make_video(
+        tmp_path / f"clip.{suffix}",
+        6,
+        codec=video_codec,
+        audio_codec=audio_codec,
+        audio_rate=rate,
+        channels=channels,
+        tone=TONE,
+    )
     clip = load_clip(path)
     assert (clip.num_segments, clip.duration, clip.truncated) == (6, 6.0, False)
     assert clip.has_audio and clip.has_video and clip.warnings == []
@@ -90,8 +106,9 @@ def test_container_and_codec_combinations(tmp_path, suffix, video_codec, audio_c
     ],
 )
 def test_channel_layouts_sample_rates_and_8_bit_audio(tmp_path, suffix, audio_codec, rate, channels):
-    path = make_video(tmp_path / f"clip.{suffix}", 6, audio_codec=audio_codec, audio_rate=rate,
-                      channels=channels, tone=TONE)
+    path = make_video(
+        tmp_path / f"clip.{suffix}", 6, audio_codec=audio_codec, audio_rate=rate, channels=channels, tone=TONE
+    )
     clip = load_clip(path)
     assert clip.has_audio and clip.audio.shape == (6 * 16000,)
     assert_tone_in(clip, {3, 4})  # channels are averaged, so identical channels keep the mono level
@@ -112,6 +129,7 @@ def test_variable_frame_rate_is_sampled_by_time(tmp_path):
 
 
 # -- stream and length policies -----------------------------------------------------------------
+
 
 def test_no_audio_track_is_silent_flagged_and_warned(tmp_path):
     clip = load_clip(make_video(tmp_path / "mute.webm", 2, codec="libvpx-vp9"))
@@ -140,7 +158,9 @@ def test_longer_than_max_seconds_is_truncated_and_warned(tmp_path):
     assert_tone_in(clip, {3})
 
 
-@pytest.mark.parametrize(("rotation", "marker_corner"), [(-90, "top_right"), (90, "bottom_left"), (180, "bottom_right")])
+@pytest.mark.parametrize(
+    ("rotation", "marker_corner"), [(-90, "top_right"), (90, "bottom_left"), (180, "bottom_right")]
+)
 def test_display_rotation_makes_frames_upright(tmp_path, rotation, marker_corner):
     # A 64×32 landscape frame with a red square top-left; -90 is what a phone held upright records.
     clip = load_clip(make_video(tmp_path / "phone.mp4", 1, size=(64, 32), rotation=rotation))
@@ -148,8 +168,10 @@ def test_display_rotation_makes_frames_upright(tmp_path, rotation, marker_corner
     assert frame.shape == ((64, 32, 3) if rotation != 180 else (32, 64, 3))
     height, width = frame.shape[:2]
     corners = {
-        "top_left": frame[:4, :4], "top_right": frame[:4, width - 4 :],
-        "bottom_left": frame[height - 4 :, :4], "bottom_right": frame[height - 4 :, width - 4 :],
+        "top_left": frame[:4, :4],
+        "top_right": frame[:4, width - 4 :],
+        "bottom_left": frame[height - 4 :, :4],
+        "bottom_right": frame[height - 4 :, width - 4 :],
     }
     redness = {name: float((patch[..., 0] - patch[..., 1]).mean()) for name, patch in corners.items()}
     assert max(redness, key=redness.get) == marker_corner and redness[marker_corner] > 150, redness
@@ -166,13 +188,15 @@ def test_display_rotation_makes_frames_upright(tmp_path, rotation, marker_corner
 )
 def test_frame_sizes_are_downscaled_keeping_aspect(tmp_path, size, codec, pix_fmt, max_side, expected_hw):
     fps = 2 if size[0] > 1000 else 10  # few large frames keep the test fast; frames then repeat
-    clip = load_clip(make_video(tmp_path / "clip.mkv", 2, fps=fps, size=size, codec=codec, pix_fmt=pix_fmt),
-                     max_side=max_side)
+    clip = load_clip(
+        make_video(tmp_path / "clip.mkv", 2, fps=fps, size=size, codec=codec, pix_fmt=pix_fmt), max_side=max_side
+    )
     assert [stack.shape for stack in clip.frames] == [(4, *expected_hw, 3)] * 2
     assert_frames_show_their_second(clip)
 
 
 # -- broken and wrong input ---------------------------------------------------------------------
+
 
 def test_file_cut_short_is_decoded_up_to_the_cut_with_a_warning(tmp_path):
     full = make_video(tmp_path / "full.mkv", 6, audio_codec="aac", tone=TONE).read_bytes()
@@ -216,10 +240,14 @@ def test_damaged_middle_never_hangs_or_leaks_ffmpeg_errors(tmp_path):
         (lambda tmp: tmp / "missing.mp4", "does not exist"),
         (lambda tmp: tmp, "is a folder, not a media file"),
         (lambda tmp: _write(tmp / "empty.mp4", b""), r"is empty \(0 bytes\)"),
-        (lambda tmp: _write(tmp / "notes.mp4", b"this is a text file, not a video\n" * 20),
-         "could not be opened as audio or video"),
-        (lambda tmp: _write(tmp / "noise.mp4", np.random.default_rng(1).bytes(20000)),
-         "could not be opened as audio or video"),
+        (
+            lambda tmp: _write(tmp / "notes.mp4", b"this is a text file, not a video\n" * 20),
+            "could not be opened as audio or video",
+        ),
+        (
+            lambda tmp: _write(tmp / "noise.mp4", np.random.default_rng(1).bytes(20000)),
+            "could not be opened as audio or video",
+        ),
         (lambda tmp: 42, "Expected a path to a media file, got a int"),
     ],
 )
@@ -244,6 +272,7 @@ def test_bad_options_are_rejected(tmp_path, options):
 
 
 # -- load_audio ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("name", "codec", "rate", "channels"),
@@ -294,6 +323,7 @@ def test_load_audio_matches_soundfile_on_a_16_khz_recording():
 
 
 # -- probe, write_clip and Clip -----------------------------------------------------------------
+
 
 def test_probe_reports_streams_and_duration(tmp_path):
     path = make_video(tmp_path / "clip.mp4", 3, size=(80, 60), audio_codec="aac", audio_rate=44100, channels=2)

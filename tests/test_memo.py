@@ -1,4 +1,5 @@
 """The app's byte-bounded caches: keys from the arguments (a clip by its fingerprint), eviction past the budget."""
+
 from __future__ import annotations
 
 import threading
@@ -58,9 +59,11 @@ def test_memoize_keys_by_arguments_skipping_underscored_ones():
 
 def test_the_cache_is_safe_across_threads():
     cache = BoundedCache("threads", max_bytes=50 * 800)
+
     def hammer(offset):
         for index in range(200):
             cache.get_or_compute((offset, index % 60), lambda: np.zeros(100))
+
     threads = [threading.Thread(target=hammer, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()

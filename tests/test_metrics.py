@@ -1,4 +1,5 @@
 """Recognition metrics (explorer.metrics), checked against hand-computed cases."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,9 +1,11 @@
 """Every registered model: shapes, ranges, presence of each explanation piece, gradients, learning, bad inputs."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from perturbation_reference import assert_perturbed_logits_match_forwards
 
 from explorer.models import (
     create_model,
@@ -16,7 +18,6 @@ from explorer.models import (
     save_checkpoint,
     table_models,
 )
-from perturbation_reference import assert_perturbed_logits_match_forwards
 
 # What each model returns beyond the pieces its registration declares (model_spec(name).explains), so a head or a
 # relevance that appears or vanishes is a caught regression: (aux heads, audio relevance, visual relevance)
@@ -44,6 +45,8 @@ def presence(name: str) -> tuple:
     explains = model_spec(name).explains
     pieces = tuple(piece in explains for piece in ("space_attention", "time_attention", "cam", "cav"))
     return (*pieces, *HEADS_AND_RELEVANCE[name])
+
+
 NUM_CLASSES = 3
 
 
@@ -237,6 +240,8 @@ def test_a_preset_builds_its_architecture_and_the_checkpoint_keeps_it(tmp_path):
     assert create_model("stan.mean_pooling", NUM_CLASSES, 8, 6, pooling="normalized").config["pooling"] == "normalized"
     assert "preset" not in create_model("stan", NUM_CLASSES, 8, 6).describe()
     loaded = load_checkpoint(save_checkpoint(model, tmp_path / "m", card={}))
-    assert loaded.preset == "stan.mean_pooling" and read_checkpoint_description(tmp_path / "m")["preset"] == loaded.preset
+    assert (
+        loaded.preset == "stan.mean_pooling" and read_checkpoint_description(tmp_path / "m")["preset"] == loaded.preset
+    )
     with pytest.raises(ValueError, match="unknown preset 'stan.nope'"):
         create_model("stan.nope", NUM_CLASSES, 8, 6)

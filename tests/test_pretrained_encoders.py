@@ -1,10 +1,10 @@
 """The pretrained encoders: weights from registry packages, equal to the reference code, safe to load, clear errors."""
+
 from __future__ import annotations
 
 import pickle
 import shutil
 from dataclasses import replace
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -12,14 +12,20 @@ import pytest
 import torch
 
 from explorer.encoders import create_encoder
-from explorer.encoders.aisfx import AISFX_WEIGHTS, FRAMES_PER_SEGMENT, aisfx_spectrogram, load_aisfx_state
+from explorer.encoders.aisfx import (
+    AISFX_WEIGHTS,
+    FRAMES_PER_SEGMENT,
+    aisfx_spectrogram,
+    load_aisfx_state,
+)
 from explorer.encoders.efficientnet import IMAGENET_LITE0, timm_state_dict
 from explorer.encoders.soundnet import SOUNDNET_WEIGHTS, read_sound8
 from explorer.encoders.weights import PackagedWeights, load_torch_weights
 from explorer.errors import CheckpointError, WeightsError
 from explorer.media import Clip
+from explorer.paths import REPO_ROOT
 
-PHOTOS = Path(__file__).resolve().parents[1] / "assets" / "real" / "photos"
+PHOTOS = REPO_ROOT / "assets" / "real" / "photos"
 # ImageNet-1k index ranges (the standard class order): dogs 151–268, domestic cats 281–285.
 DOG_CLASSES, CAT_CLASSES = range(151, 269), range(281, 286)
 MOPED, MOTOR_SCOOTER = 665, 670  # ImageNet has no "motorcycle"; these are its two-wheeled motor vehicles
@@ -37,7 +43,9 @@ def photo_input(encoder, name: str) -> torch.Tensor:
 
 
 def test_efficientnet_logits_equal_the_reference_implementation(lite0):
-    from efficientnet_lite_pytorch import EfficientNet  # the reference code, used only here
+    from efficientnet_lite_pytorch import (
+        EfficientNet,  # the reference code, used only here
+    )
 
     reference = EfficientNet.from_name("efficientnet-lite0")
     reference.load_state_dict(load_torch_weights(IMAGENET_LITE0.path()))
@@ -58,9 +66,14 @@ def test_the_name_map_covers_every_tensor_once():
     assert len(renamed) == len([key for key in state if not key.endswith("num_batches_tracked")])
 
 
-@pytest.mark.parametrize("photo, classes", [
-    ("donna.jpg", DOG_CLASSES), ("chelsea.png", CAT_CLASSES), ("motorcycle_left.png", (MOPED, MOTOR_SCOOTER)),
-])
+@pytest.mark.parametrize(
+    "photo, classes",
+    [
+        ("donna.jpg", DOG_CLASSES),
+        ("chelsea.png", CAT_CLASSES),
+        ("motorcycle_left.png", (MOPED, MOTOR_SCOOTER)),
+    ],
+)
 def test_real_photos_get_their_imagenet_class(lite0, photo, classes):
     with torch.no_grad():
         top = int(lite0.imagenet_logits(photo_input(lite0, photo)).argmax())

@@ -1,8 +1,7 @@
 """Real videos, from photos and recordings no demo training clip uses: the demo STAN names the classes it knows and
 stays unsure on the ones it does not."""
-from __future__ import annotations
 
-from pathlib import Path
+from __future__ import annotations
 
 import numpy as np
 import pytest
@@ -10,17 +9,7 @@ import torch
 
 from explorer.demo.real import REAL_VIDEOS, UNSURE_BELOW, VIDEOS_DIR, real_clip
 from explorer.demo.sources import CLASS_NAMES, DEMO_CLASSES, HELD_OUT_SOUNDS
-from explorer.explain import checkpoint_encoder
 from explorer.media import load_clip
-from explorer.models import load_checkpoint
-
-STAN = Path(__file__).resolve().parents[1] / "checkpoints" / "demo" / "stan"
-
-
-@pytest.fixture(scope="module")
-def stan():
-    model = load_checkpoint(STAN)
-    return model, checkpoint_encoder(model)
 
 
 def probabilities(stan, clip) -> np.ndarray:
@@ -49,10 +38,17 @@ def test_stan_names_the_class_of_a_real_video(stan, video):
 KNOWN_OVERCONFIDENT = {"motorcycle_passing", "rabbit_footsteps"}
 
 
-@pytest.mark.parametrize("video", [
-    pytest.param(video, marks=pytest.mark.xfail(strict=True, reason="known miss: confidently wrong"))
-    if video.name in KNOWN_OVERCONFIDENT else video
-    for video in REAL_VIDEOS if not video.expected], ids=lambda video: video.name)
+@pytest.mark.parametrize(
+    "video",
+    [
+        pytest.param(video, marks=pytest.mark.xfail(strict=True, reason="known miss: confidently wrong"))
+        if video.name in KNOWN_OVERCONFIDENT
+        else video
+        for video in REAL_VIDEOS
+        if not video.expected
+    ],
+    ids=lambda video: video.name,
+)
 def test_stan_is_unsure_on_a_class_it_does_not_know(stan, video):
     probs = probabilities(stan, load_clip(VIDEOS_DIR / f"{video.name}.mp4"))
     assert probs.max() < UNSURE_BELOW, dict(zip(CLASS_NAMES, probs.round(2)))

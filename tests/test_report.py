@@ -1,25 +1,50 @@
 """``explorer report``: the demo report from the committed checkpoints on a few fresh clips, and its bad inputs."""
+
 from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
 from explorer.cli import main
 from explorer.demo.training import DEMO_CHECKPOINTS
+from explorer.paths import REPO_ROOT
 
-CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints" / "demo"
+CHECKPOINTS = REPO_ROOT / "checkpoints" / "demo"
 
 
 def test_report_on_a_few_fresh_clips(tmp_path):
     out = tmp_path / "report"
-    assert main(["report", "--out", str(out), "--checkpoints", str(CHECKPOINTS), "--n", "4", "--seed", "9002",
-                 "--draws", "2"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--out",
+                str(out),
+                "--checkpoints",
+                str(CHECKPOINTS),
+                "--n",
+                "4",
+                "--seed",
+                "9002",
+                "--draws",
+                "2",
+            ]
+        )
+        == 0
+    )
     readme = (out / "README.md").read_text()
-    for section in ("Table 1", "Table 2", "Table 3", "Spatial pointing game", "Figure 3", "Figure 4", "STAN targets",
-                    "STAN's pooling"):
+    for section in (
+        "Table 1",
+        "Table 2",
+        "Table 3",
+        "Spatial pointing game",
+        "Figure 3",
+        "Figure 4",
+        "STAN targets",
+        "STAN's pooling",
+    ):
         assert section in readme
     for name in DEMO_CHECKPOINTS:
         assert f"| {name} |" in readme

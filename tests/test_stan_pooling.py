@@ -1,15 +1,16 @@
 """STAN's ``pooling`` options: each equals Eq. 6 with its own normaliser computed by hand on a materialised x^st,
 its attention is in the documented canonical scale, and the perturbation test's fast path matches the forward."""
+
 from __future__ import annotations
 
 import pytest
 import torch
+from perturbation_reference import assert_perturbed_logits_match_forwards
 
-from explorer.models import create_model, load_checkpoint, save_checkpoint
 from explorer.errors import CheckpointError
+from explorer.models import create_model, load_checkpoint, save_checkpoint
 from explorer.models.base import with_global_audio
 from explorer.models.stan import POOLINGS
-from perturbation_reference import assert_perturbed_logits_match_forwards
 
 VARIANTS = [(name, pooling) for name in ("stan", "stan_visual", "stan_audio") for pooling in POOLINGS]
 
@@ -28,12 +29,16 @@ def reference_logits(model, audio, visual, space, time):
     """Eq. 6 literally: x^st tiled over H×W, multiplied by A^st, summed, divided by the pooling's normaliser."""
     halves = []
     if model.uses_visual:
-        halves.append(model.visual_space(visual.permute(0, 1, 4, 2, 3).flatten(0, 1)).unflatten(0, visual.shape[:2])
-                      .permute(0, 1, 3, 4, 2))
+        halves.append(
+            model.visual_space(visual.permute(0, 1, 4, 2, 3).flatten(0, 1))
+            .unflatten(0, visual.shape[:2])
+            .permute(0, 1, 3, 4, 2)
+        )
     if model.uses_audio:
         audio_vectors = model.audio_space(with_global_audio(audio))
-        halves.append(audio_vectors[:, :, None, None, :].expand(*visual.shape[:4], -1) if model.uses_visual
-                      else audio_vectors)
+        halves.append(
+            audio_vectors[:, :, None, None, :].expand(*visual.shape[:4], -1) if model.uses_visual else audio_vectors
+        )
     x_st = torch.cat(halves, dim=-1)
     if model.pooling == "factored":
         time = time / time.sum(1, keepdim=True)
@@ -77,8 +82,10 @@ def test_attention_scale(name, pooling):
         torch.testing.assert_close(peaks, torch.ones_like(peaks))
 
 
-@pytest.mark.parametrize("pooling, scale", [("normalized", lambda shape: 0.3), ("factored", lambda shape: torch.rand(
-    shape[:2])[:, :, None, None] + 0.1)])
+@pytest.mark.parametrize(
+    "pooling, scale",
+    [("normalized", lambda shape: 0.3), ("factored", lambda shape: torch.rand(shape[:2])[:, :, None, None] + 0.1)],
+)
 def test_normalised_pooling_ignores_the_attention_scale(pooling, scale):
     """Rescaling the attention over its normalised axes leaves the logits unchanged; with mean pooling it does not."""
     audio, visual = small_inputs()
@@ -87,8 +94,9 @@ def test_normalised_pooling_ignores_the_attention_scale(pooling, scale):
         with torch.no_grad():
             clean = model(audio, visual)
             space = clean.space_attention * scale(clean.space_attention.shape)
-            rescaled = model(audio, visual, attention=type(clean)(clean.logits, clean.probs, space,
-                                                                  clean.time_attention * 0.5))
+            rescaled = model(
+                audio, visual, attention=type(clean)(clean.logits, clean.probs, space, clean.time_attention * 0.5)
+            )
         assert torch.allclose(rescaled.logits, clean.logits, atol=1e-5) == (variant != "mean")
 
 

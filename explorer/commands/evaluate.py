@@ -1,4 +1,5 @@
 """``explorer evaluate``: score a checkpoint on a feature store split or on a demo folder of clips."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,8 @@ def sigma2_list(text: str) -> list[float]:
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "evaluate", help="report top-1, mAP, F-score, pointing games and perturbation curves of a checkpoint",
+        "evaluate",
+        help="report top-1, mAP, F-score, pointing games and perturbation curves of a checkpoint",
         description="Evaluate CHECKPOINT either on a split of a feature store (--features STORE --split test) or on "
         "a demo folder of clips (--data DIR), which are decoded and encoded with the checkpoint's encoder.",
     )
@@ -38,10 +40,14 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--data", metavar="DIR", help="demo folder: clips/*.mp4, annotations.txt, masks.npz")
     add_feature_arguments(parser)
     parser.add_argument("--dataset", choices=("ave", "llp", "avr"), help="labels of the store (default: the card's)")
-    parser.add_argument("--split", choices=("train", "val", "test"), default="test", help="split to score (default test)")
+    parser.add_argument(
+        "--split", choices=("train", "val", "test"), default="test", help="split to score (default test)"
+    )
     parser.add_argument("--json", metavar="OUT", help="also write every number to this JSON file")
     parser.add_argument("--perturbation", action="store_true", help="run the perturbation test (always on with --data)")
-    parser.add_argument("--draws", type=positive_int, help=f"noise draws per level (default 100; {DEMO_DRAWS} with --data)")
+    parser.add_argument(
+        "--draws", type=positive_int, help=f"noise draws per level (default 100; {DEMO_DRAWS} with --data)"
+    )
     parser.add_argument("--sigma2", type=sigma2_list, help="noise variances, comma-separated (default 0,0.1,...,1)")
     parser.set_defaults(run=run)
 
@@ -69,7 +75,9 @@ def _store_evaluation(args, model, options: dict) -> dict:
 
     name = args.dataset or model.card.get("dataset")
     if name not in ("ave", "llp", "avr"):
-        raise DataError(f"the checkpoint was trained on {name!r}; pass --dataset ave|llp|avr, or --data DIR for a demo folder.")
+        raise DataError(
+            f"the checkpoint was trained on {name!r}; pass --dataset ave|llp|avr, or --data DIR for a demo folder."
+        )
     features = open_features(args, name)
     _check_dims(model, features)
     dataset = load_named_dataset(name, None)
@@ -93,18 +101,22 @@ def _print_report(result: dict) -> None:
         return "n/a" if result.get(key) is None else scale.format(result[key])
 
     print(f"{result['model']} on {result['num_clips']} clips")
-    print(f"  top-1 {number('top1')}  mAP {number('map')}  class-mAP {number('class_map')}  F-score {number('f_score')}")
+    print(
+        f"  top-1 {number('top1')}  mAP {number('map')}  class-mAP {number('class_map')}  F-score {number('f_score')}"
+    )
     print(
         f"  temporal pointing game (MAE, lower is better): soft {number('pointing_mae_soft', '{:.3f}')}  "
         f"binary {number('pointing_mae_binary', '{:.3f}')}  top class's CAV {number('cav_mae_soft', '{:.3f}')}  "
-        f"(\"every second\": {number('baseline_mae_every_second', '{:.3f}')})  over {result['pointing_clips']} "
+        f'("every second": {number("baseline_mae_every_second", "{:.3f}")})  over {result["pointing_clips"]} '
         "annotated clips"
     )
-    print(f"  spatial pointing game hit rate, within 15 px / strict: A^s {number('spatial_hit_rate', '{:.3f}')} / "
-          f"{number('spatial_hit_rate_strict', '{:.3f}')}  top class's CAM {number('cam_hit_rate', '{:.3f}')} / "
-          f"{number('cam_hit_rate_strict', '{:.3f}')}  (centre point {number('baseline_hit_centre', '{:.3f}')} / "
-          f"{number('baseline_hit_centre_strict', '{:.3f}')}, random point {number('baseline_hit_random', '{:.3f}')} / "
-          f"{number('baseline_hit_random_strict', '{:.3f}')})")
+    print(
+        f"  spatial pointing game hit rate, within 15 px / strict: A^s {number('spatial_hit_rate', '{:.3f}')} / "
+        f"{number('spatial_hit_rate_strict', '{:.3f}')}  top class's CAM {number('cam_hit_rate', '{:.3f}')} / "
+        f"{number('cam_hit_rate_strict', '{:.3f}')}  (centre point {number('baseline_hit_centre', '{:.3f}')} / "
+        f"{number('baseline_hit_centre_strict', '{:.3f}')}, random point {number('baseline_hit_random', '{:.3f}')} / "
+        f"{number('baseline_hit_random_strict', '{:.3f}')})"
+    )
     for level, relevant, irrelevant in zip(result["sigma2"], result["tvd_relevant"], result["tvd_irrelevant"]):
         print(f"  σ²={level:<4g} TVD relevant {relevant:.4f}  irrelevant {irrelevant:.4f}")
 
@@ -114,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
     from explorer.models import load_checkpoint
 
     if bool(args.data) == bool(args.features or args.official_audio or args.official_visual):
-        raise DataError("Evaluate on either a feature store (--features STORE --split test) or a demo folder (--data DIR).")
+        raise DataError(
+            "Evaluate on either a feature store (--features STORE --split test) or a demo folder (--data DIR)."
+        )
     device = resolve_device(args.device)
     model = load_checkpoint(args.checkpoint, device=device)
     options = {

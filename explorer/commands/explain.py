@@ -1,4 +1,5 @@
 """``explorer explain``: what a checkpoint predicts for one video, and when and where it looks."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,13 +13,16 @@ TOP = 5  # predictions listed
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "explain", help="predict one clip and print its time and space attention",
+        "explain",
+        help="predict one clip and print its time and space attention",
         description="Decode CLIP, encode it with the checkpoint's encoder, run the model, and print the top "
         "predictions, the time attention per second and where the space attention peaks per second.",
     )
     parser.add_argument("checkpoint", help="checkpoint path (with or without .json / .safetensors)")
     parser.add_argument("clip", help="video file (mp4, webm, ...)")
-    parser.add_argument("--class", dest="class_name", metavar="NAME", help="also report this class's probability and CAM peaks")
+    parser.add_argument(
+        "--class", dest="class_name", metavar="NAME", help="also report this class's probability and CAM peaks"
+    )
     parser.add_argument("--json", metavar="OUT", help="write predictions and attention values to this JSON file")
     parser.set_defaults(run=run)
 

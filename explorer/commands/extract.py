@@ -1,4 +1,5 @@
 """``explorer extract``: encode the videos of an AVE or LLP annotation file into a feature store."""
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,14 @@ def run(args: argparse.Namespace) -> int:
     except (RuntimeError, ValueError) as error:
         raise WeightsError(f"cannot put the encoder on device {args.device!r} ({error}).") from None
     report = extract_features(
-        args.videos, args.annotations, encoder, args.out, shard=shard, workers=args.workers,
-        max_seconds=args.max_seconds, batch_size=args.batch_size,
+        args.videos,
+        args.annotations,
+        encoder,
+        args.out,
+        shard=shard,
+        workers=args.workers,
+        max_seconds=args.max_seconds,
+        batch_size=args.batch_size,
     )
     print(
         f"{report['extracted']} extracted, {report['already_in_store']} already in the store, "

@@ -1,5 +1,6 @@
 """Command-line pieces shared by ``explorer train`` and ``explorer evaluate``: argument types, the feature source
 arguments, the dataset they name, and where results go."""
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,9 @@ def positive_float(text: str) -> float:
 def add_feature_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--features", metavar="STORE", help="feature store folder (meta.json + <video_id>.safetensors)")
     parser.add_argument("--official-audio", metavar="H5", help="official AVE audio_feature.h5 (with --official-visual)")
-    parser.add_argument("--official-visual", metavar="H5", help="official AVE visual_feature.h5 (with --official-audio)")
+    parser.add_argument(
+        "--official-visual", metavar="H5", help="official AVE visual_feature.h5 (with --official-audio)"
+    )
     parser.add_argument("--device", default="auto", help="auto (GPU if there is one), cpu, cuda or cuda:N")
     parser.add_argument("--batch-size", type=positive_int, default=32, help="clips per batch (default 32)")
 
@@ -70,7 +73,9 @@ def open_features(args: argparse.Namespace, dataset_name: str):
         if not all(official):
             raise DataError("The official AVE features need both --official-audio and --official-visual.")
         if dataset_name != "ave":
-            raise DataError(f"The official AVE features hold AVE rows only; they cannot serve dataset {dataset_name!r}.")
+            raise DataError(
+                f"The official AVE features hold AVE rows only; they cannot serve dataset {dataset_name!r}."
+            )
         return OfficialAVEFeatures(*official)
     if not args.features:
         raise DataError("Say where the features are: --features STORE (or --official-audio/--official-visual for AVE).")

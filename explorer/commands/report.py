@@ -1,4 +1,5 @@
 """``explorer report``: regenerate the demo report (Tables 1-3, Figures 3-4) from the checkpoints on fresh clips."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,9 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(Path(args.checkpoints), Path(args.out), args.n, args.seed, args.draws)
     stan = report["metrics"].get("stan")
     if stan is not None:
-        print(f"stan: top-1 {stan['top1']:.1f}  F-score {stan['f_score']:.1f}  "
-              f"pointing MAE {stan['pointing_mae_soft']:.3f}  spatial hit rate {stan['spatial_hit_rate']:.3f}")
+        print(
+            f"stan: top-1 {stan['top1']:.1f}  F-score {stan['f_score']:.1f}  "
+            f"pointing MAE {stan['pointing_mae_soft']:.3f}  spatial hit rate {stan['spatial_hit_rate']:.3f}"
+        )
     print(f"wrote {args.out}/README.md, report.json, figure3.png, figure4.png")
     return 0

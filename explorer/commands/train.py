@@ -1,4 +1,5 @@
 """``explorer train``: train a model on extracted features and write a checkpoint with its model card."""
+
 from __future__ import annotations
 
 import argparse
@@ -40,14 +41,21 @@ def add_parser(subparsers) -> None:
     from explorer.models import list_models, list_presets
 
     parser = subparsers.add_parser(
-        "train", help="train a model on extracted features and write a checkpoint",
+        "train",
+        help="train a model on extracted features and write a checkpoint",
         description="Train a model on a feature store (or the official AVE features) and write CHECKPOINT.json + "
         "CHECKPOINT.safetensors. Launch with `torchrun --nproc_per_node N -m explorer train ...` for data parallelism.",
     )
-    parser.add_argument("--model", default="stan", choices=[*list_models(), *list_presets()],
-                        help="model or preset to train (default stan)")
+    parser.add_argument(
+        "--model",
+        default="stan",
+        choices=[*list_models(), *list_presets()],
+        help="model or preset to train (default stan)",
+    )
     parser.add_argument("--dataset", required=True, choices=DATASETS, help="whose labels and splits to use")
-    parser.add_argument("--data", metavar="DIR", help="dataset folder (required for demo; default: shipped annotations)")
+    parser.add_argument(
+        "--data", metavar="DIR", help="dataset folder (required for demo; default: shipped annotations)"
+    )
     add_feature_arguments(parser)
     parser.add_argument("--out", required=True, metavar="CHECKPOINT", help="checkpoint path, without suffix")
     parser.add_argument("--epochs", type=positive_int, default=30, help="most epochs (default 30)")
@@ -63,9 +71,9 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from explorer.data.features import FeatureDataset
-    from explorer.models import create_model, save_checkpoint
     from explorer.evaluation import json_ready
     from explorer.metrics import evaluate_predictions
+    from explorer.models import create_model, save_checkpoint
     from explorer.training import predict, teardown_distributed, train, world_size
 
     device = resolve_device(args.device)
@@ -76,19 +84,32 @@ def run(args: argparse.Namespace) -> int:
     val_set = FeatureDataset(samples_with_features(val_samples, features, "val"), features)
 
     torch.manual_seed(args.seed)
-    model = create_model(
-        args.model, len(dataset.classes), features.audio_dim, features.visual_dim, hidden=args.hidden
-    )
+    model = create_model(args.model, len(dataset.classes), features.audio_dim, features.visual_dim, hidden=args.hidden)
     hyperparameters = {
-        "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size, "patience": args.patience,
-        "weight_decay": args.weight_decay, "schedule": args.schedule, "hidden": args.hidden, "optimizer": "Adam",
+        "epochs": args.epochs,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "patience": args.patience,
+        "weight_decay": args.weight_decay,
+        "schedule": args.schedule,
+        "hidden": args.hidden,
+        "optimizer": "Adam",
         "world_size": world_size(),
     }
     try:
         result = train(
-            model, train_set, val_set, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
-            patience=args.patience, weight_decay=args.weight_decay, schedule=args.schedule,
-            progress=not args.quiet, device=device,
+            model,
+            train_set,
+            val_set,
+            epochs=args.epochs,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            patience=args.patience,
+            weight_decay=args.weight_decay,
+            schedule=args.schedule,
+            progress=not args.quiet,
+            device=device,
         )
         if not is_main_process():
             return 0
@@ -114,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         teardown_distributed()
     print(
-        f"best epoch {result.best_epoch}: val mAP {result.val_metrics['map']:.2f}, top-1 {result.val_metrics['top1']:.2f}; "
+        f"best epoch {result.best_epoch}: val mAP {result.val_metrics['map']:.2f}, "
+        f"top-1 {result.val_metrics['top1']:.2f}; "
         f"wrote {base}.json and {base}.safetensors"
     )
     return 0

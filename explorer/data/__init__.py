@@ -1,4 +1,5 @@
 """Datasets: AVE, LLP, their union AVR, and the demo corpus. Feature stores live in ``explorer.data.features``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,6 +23,12 @@ def load_dataset(name: str, root: str | Path | None = None) -> Dataset:
 
 
 __all__ = [
-    "NUM_SEGMENTS", "SPLITS", "Dataset", "Sample", "display_name", "load_dataset", "load_demo_dataset",
+    "NUM_SEGMENTS",
+    "SPLITS",
+    "Dataset",
+    "Sample",
+    "display_name",
+    "load_dataset",
+    "load_demo_dataset",
     "parse_ave_annotations",
 ]

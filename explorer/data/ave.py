@@ -1,4 +1,5 @@
 """AVE (Tian et al. 2018): ``Annotations.txt`` rows and the official ``*_order.h5`` splits."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -65,7 +66,7 @@ def event_masks(events, class_index: dict[str, int], num_segments: int = NUM_SEG
     """T×K mask of (class, start, end) events; segment t is on when start <= t < end."""
     mask = np.zeros((num_segments, len(class_index)), dtype=np.float32)
     for category, start, end in events:
-        mask[max(start, 0):max(end, 0), class_index[category]] = 1.0
+        mask[max(start, 0) : max(end, 0), class_index[category]] = 1.0
     return mask
 
 
@@ -97,8 +98,9 @@ def parse_ave_annotations(path: str | Path, classes: list[str] | None = None, so
         events = ((row.category, row.start, row.end),)
         mask = frozen(event_masks(events, class_index))
         samples.append(
-            Sample(index, row.video_id, frozen(labels_of([row.category], class_index)), mask, mask, events, None,
-                   source)
+            Sample(
+                index, row.video_id, frozen(labels_of([row.category], class_index)), mask, mask, events, None, source
+            )
         )
     return samples
 
@@ -114,9 +116,11 @@ def read_order(path: Path, num_rows: int) -> list[int]:
         raise DataError(f"Split file {path} has no 'order' dataset.") from None
     except OSError as error:
         raise DataError(f"Split file {path} is not a readable HDF5 file ({error}).") from None
-    if order.ndim != 1 or not np.issubdtype(order.dtype, np.integer) or (order.size and not (
-        0 <= order.min() and order.max() < num_rows
-    )):
+    if (
+        order.ndim != 1
+        or not np.issubdtype(order.dtype, np.integer)
+        or (order.size and not (0 <= order.min() and order.max() < num_rows))
+    ):
         raise DataError(f"Split file {path} must hold a 1-D list of row indices in 0..{num_rows - 1}.")
     return order.tolist()
 

@@ -1,4 +1,5 @@
 """AVR (the paper's union of AVE and LLP): 43 classes, samples keep their dataset of origin."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The sample and dataset types every loader returns."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -70,8 +71,11 @@ class Dataset:
             "num_classes": len(self.classes),
             "split_sizes": {name: len(self.split_order[name]) for name in SPLITS},
             "per_class": [
-                {"class": cls, **{name: int(per_class[k, c]) for c, name in enumerate(SPLITS)},
-                 "total": int(per_class[k].sum())}
+                {
+                    "class": cls,
+                    **{name: int(per_class[k, c]) for c, name in enumerate(SPLITS)},
+                    "total": int(per_class[k].sum()),
+                }
                 for k, cls in enumerate(self.classes)
             ],
             "num_events": len(lengths),

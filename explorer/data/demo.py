@@ -1,4 +1,5 @@
 """The demo corpus: ``annotations.txt`` (AVE format), optional ``classes.json``, and ``clips/<video_id>.mp4``."""
+
 from __future__ import annotations
 
 import json

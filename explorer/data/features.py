@@ -3,6 +3,7 @@
 Both offer ``read_sample(sample)`` and ``has_sample(sample)``, so
 :class:`FeatureDataset` pairs samples with either without branching.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
-from explorer.data.dataset import Sample
 from explorer.atomic import write_atomically
+from explorer.data.dataset import Sample
 from explorer.errors import DataError
 
 SUFFIX = ".safetensors"
@@ -78,8 +79,12 @@ class FeatureStore:
 
         grid = meta.get("grid") if isinstance(meta, dict) else None
         if not (
-            isinstance(meta, dict) and isinstance(meta.get("encoder"), str) and positive(meta.get("audio_dim"))
-            and positive(meta.get("visual_dim")) and isinstance(grid, list) and len(grid) == 2
+            isinstance(meta, dict)
+            and isinstance(meta.get("encoder"), str)
+            and positive(meta.get("audio_dim"))
+            and positive(meta.get("visual_dim"))
+            and isinstance(grid, list)
+            and len(grid) == 2
             and all(positive(n) for n in grid)
         ):
             raise DataError(
@@ -97,8 +102,12 @@ class FeatureStore:
         cls._parse_meta(meta, root / "meta.json")  # the arguments themselves must be well formed
         if (root / "meta.json").exists():
             store = cls(root)
-            found = {"encoder": store.encoder, "audio_dim": store.audio_dim, "visual_dim": store.visual_dim,
-                     "grid": list(store.grid)}
+            found = {
+                "encoder": store.encoder,
+                "audio_dim": store.audio_dim,
+                "visual_dim": store.visual_dim,
+                "grid": list(store.grid),
+            }
             if found != meta:
                 raise DataError(f"Feature store {root} holds {found}, not {meta}; use another folder.")
             return store
@@ -217,8 +226,10 @@ class OfficialAVEFeatures:
                 f"Rows must be in 0..{self.num_rows - 1} of the official AVE features, got {rows.tolist()}."
             )
         unique, inverse = np.unique(rows, return_inverse=True)  # h5py wants increasing indices
-        return tuple(torch.from_numpy(np.asarray(self._dataset(name)[unique], dtype=np.float32)[inverse])
-                     for name in ("audio", "visual"))
+        return tuple(
+            torch.from_numpy(np.asarray(self._dataset(name)[unique], dtype=np.float32)[inverse])
+            for name in ("audio", "visual")
+        )
 
     def read(self, row: int) -> Features:
         audio, visual = self.read_many([row])

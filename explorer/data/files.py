@@ -1,4 +1,5 @@
 """Reading annotation files, turning every I/O or format problem into a DataError that names the file."""
+
 from __future__ import annotations
 
 import functools

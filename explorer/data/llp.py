@@ -1,4 +1,5 @@
 """LLP (Tian et al. 2020, the AVVP benchmark): weak labels for all videos, human time boxes for val/test."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,10 +10,31 @@ from explorer.data.files import cached_by_root, parse_seconds, read_tsv
 from explorer.errors import DataError
 
 CLASSES = (
-    "Speech", "Car", "Cheering", "Dog", "Cat", "Frying_(food)", "Basketball_bounce", "Fire_alarm", "Chainsaw",
-    "Cello", "Banjo", "Singing", "Chicken_rooster", "Violin_fiddle", "Vacuum_cleaner", "Baby_laughter", "Accordion",
-    "Lawn_mower", "Motorcycle", "Helicopter", "Acoustic_guitar", "Telephone_bell_ringing", "Baby_cry_infant_cry",
-    "Blender", "Clapping",
+    "Speech",
+    "Car",
+    "Cheering",
+    "Dog",
+    "Cat",
+    "Frying_(food)",
+    "Basketball_bounce",
+    "Fire_alarm",
+    "Chainsaw",
+    "Cello",
+    "Banjo",
+    "Singing",
+    "Chicken_rooster",
+    "Violin_fiddle",
+    "Vacuum_cleaner",
+    "Baby_laughter",
+    "Accordion",
+    "Lawn_mower",
+    "Motorcycle",
+    "Helicopter",
+    "Acoustic_guitar",
+    "Telephone_bell_ringing",
+    "Baby_cry_infant_cry",
+    "Blender",
+    "Clapping",
 )  # the official order (AVVP-ECCV20 main_avvp.py)
 SPLIT_FILES = {"train": "AVVP_train.csv", "val": "AVVP_val_pd.csv", "test": "AVVP_test_pd.csv"}
 WEAK_COLUMNS = ("filename", "event_labels")

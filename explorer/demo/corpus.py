@@ -1,4 +1,5 @@
 """The demo corpus: scenes as in-memory clips with ground truth, and the on-disk build (mp4 + annotations + masks)."""
+
 from __future__ import annotations
 
 import io
@@ -16,7 +17,7 @@ from explorer.demo.render import RenderedScene, check_render_options, render_sce
 from explorer.demo.scene import DURATION_SECONDS, EVENT, OBJECT_SCALE, SceneSpec, sample_scene
 from explorer.demo.sources import CLASS_NAMES, SourceLibrary
 from explorer.errors import DataError
-from explorer.media import Clip, SAMPLE_RATE, write_clip
+from explorer.media import SAMPLE_RATE, Clip, write_clip
 
 ANNOTATION_HEADER = "Category&VideoID&Quality&StartTime&EndTime"
 APP_FPS, APP_SIZE = 8, 224  # what ``explorer demo build`` writes and the app decodes
@@ -77,9 +78,13 @@ class GroundTruth:
         segment_masks = self.segment_masks
         described = []
         for index, obj in enumerate(self.spec.objects):
-            entry = {"class": obj.class_name, "role": obj.role,
-                     "audible_interval": list(obj.interval) if obj.interval else None,
-                     "image": obj.image, "sound": obj.sound}
+            entry = {
+                "class": obj.class_name,
+                "role": obj.role,
+                "audible_interval": list(obj.interval) if obj.interval else None,
+                "image": obj.image,
+                "sound": obj.sound,
+            }
             if index in self.visible:
                 row = self.visible.index(index)
                 entry["mask_index"] = row
@@ -108,7 +113,12 @@ def as_decoded(clip: Clip, frames_per_segment: int) -> Clip:
 
 
 def iter_scenes(
-    n: int, seed: int, fps: int = 8, size: int = 224, first_index: int = 0, library: SourceLibrary | None = None,
+    n: int,
+    seed: int,
+    fps: int = 8,
+    size: int = 224,
+    first_index: int = 0,
+    library: SourceLibrary | None = None,
     object_scale: float = OBJECT_SCALE,
 ) -> Iterator[tuple[Clip, GroundTruth]]:
     """Clips ``first_index`` … ``first_index + n - 1`` of ``seed`` in memory, with their ground truth."""
@@ -133,8 +143,15 @@ def generate_features(n: int, seed: int, encoder, fps: int = 8, size: int = 224,
         yield truth, audio, visual
 
 
-def build_corpus(out: str | Path, n: int, seed: int, fps: int = 8, size: int = 224, progress: bool = True,
-                 object_scale: float = OBJECT_SCALE) -> dict:
+def build_corpus(
+    out: str | Path,
+    n: int,
+    seed: int,
+    fps: int = 8,
+    size: int = 224,
+    progress: bool = True,
+    object_scale: float = OBJECT_SCALE,
+) -> dict:
     """Write the corpus folder (see docs/DEMO.md) and return a summary with the build speed."""
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -153,8 +170,14 @@ def build_corpus(out: str | Path, n: int, seed: int, fps: int = 8, size: int = 2
     (out / "classes.json").write_text(json.dumps(list(CLASS_NAMES), indent=1) + "\n", encoding="utf-8")
     write_npz(out / "masks.npz", event_masks)
     write_npz(out / "object_masks.npz", object_masks)
-    meta = {"seed": seed, "fps": fps, "size": size, "num_segments": DURATION_SECONDS, "sample_rate": SAMPLE_RATE,
-            "object_scale": object_scale}
+    meta = {
+        "seed": seed,
+        "fps": fps,
+        "size": size,
+        "num_segments": DURATION_SECONDS,
+        "sample_rate": SAMPLE_RATE,
+        "object_scale": object_scale,
+    }
     (out / "objects.json").write_text(json.dumps({**meta, "videos": objects}, indent=1) + "\n", encoding="utf-8")
     seconds = time.perf_counter() - started
     return {"clips": n, "events": len(rows) - 1, "seconds": seconds, "clips_per_second": n / seconds}
@@ -166,8 +189,11 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
         for name, array in arrays.items():
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
-            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue(),
-                             compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
+                buffer.getvalue(),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
 
 
 def load_object_masks(root: str | Path, video_id: str) -> np.ndarray:
@@ -178,9 +204,11 @@ def load_object_masks(root: str | Path, video_id: str) -> np.ndarray:
         with np.load(root / "object_masks.npz", allow_pickle=False) as archive:
             packed = archive[video_id]
     except KeyError:
-        raise DataError(f"{root} holds no object masks for {video_id!r}; rebuild it with `explorer demo build`.") \
-            from None
+        raise DataError(
+            f"{root} holds no object masks for {video_id!r}; rebuild it with `explorer demo build`."
+        ) from None
     except (OSError, ValueError, zipfile.BadZipFile, json.JSONDecodeError, TypeError) as error:
-        raise DataError(f"The object masks in {root} are missing or unreadable ({error}); rebuild the corpus.") \
-            from None
+        raise DataError(
+            f"The object masks in {root} are missing or unreadable ({error}); rebuild the corpus."
+        ) from None
     return np.unpackbits(packed, axis=-1, count=size).astype(bool)

@@ -5,6 +5,7 @@ Rendering and the pretrained encoders dominate ``explorer demo reproduce`` and e
 is keyed by the encoder's description *and* a hash of its weights, so a retrained encoder never reads stale
 features. Ground truth (labels, time masks, event masks) is stored once per chunk, encoder-independent.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,9 +42,17 @@ def corpus_key() -> str:
     """A short hash of everything that decides what a seed's clips look and sound like."""
     from explorer.demo import scene, sources
 
-    facts = (sources.DEMO_CLASSES, sources.AMBIENT_SOUNDS, sources.BACKGROUNDS, scene.DURATION_SECONDS,
-             scene.MIN_EVENT_SECONDS, scene.MULTI_LABEL_RATE, scene.SILENT_DISTRACTOR_RATE,
-             scene.OFFSCREEN_DISTRACTOR_RATE, scene.MAX_EXTENT)
+    facts = (
+        sources.DEMO_CLASSES,
+        sources.AMBIENT_SOUNDS,
+        sources.BACKGROUNDS,
+        scene.DURATION_SECONDS,
+        scene.MIN_EVENT_SECONDS,
+        scene.MULTI_LABEL_RATE,
+        scene.SILENT_DISTRACTOR_RATE,
+        scene.OFFSCREEN_DISTRACTOR_RATE,
+        scene.MAX_EXTENT,
+    )
     return "corpus-" + hashlib.sha1(repr(facts).encode()).hexdigest()[:10]
 
 
@@ -82,8 +91,14 @@ def _save(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]
 
 
 def cached_features(
-    encoders: Sequence[Encoder], n: int, seed: int, object_scale: float = OBJECT_SCALE, cache: Path | None = None,
-    fps: int = APP_FPS, size: int = APP_SIZE, progress: bool = True,
+    encoders: Sequence[Encoder],
+    n: int,
+    seed: int,
+    object_scale: float = OBJECT_SCALE,
+    cache: Path | None = None,
+    fps: int = APP_FPS,
+    size: int = APP_SIZE,
+    progress: bool = True,
 ) -> tuple[list[str], dict[str, torch.Tensor], list[dict[str, torch.Tensor]]]:
     """(video ids, ground truth arrays, one {audio, visual} dict per encoder) for clips 0 … n-1 of ``seed``."""
     folder = demo_cache_dir(cache) / corpus_key()
@@ -109,6 +124,7 @@ def cached_features(
             truth_parts.append({key: handle.get_tensor(key)[:count] for key in handle.keys()})
             ids += json.loads(handle.metadata()["video_ids"])[:count]
     truth = {key: torch.cat([part[key] for part in truth_parts]) for key in truth_parts[0]}
-    features = [{key: torch.cat([part[key] for part in parts]) for key in ("audio", "visual")}
-                for parts in feature_parts]
+    features = [
+        {key: torch.cat([part[key] for part in parts]) for key in ("audio", "visual")} for parts in feature_parts
+    ]
     return ids, truth, features

@@ -5,6 +5,7 @@ class the demo knows (a dog barking, a cat mewing, a person speaking); three sho
 the model should look unsure (no class above :data:`UNSURE_BELOW`) rather than confidently wrong.
 Sources and licences: assets/real/ATTRIBUTION.md.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,18 +42,48 @@ class RealVideo:
 
 
 REAL_VIDEOS: tuple[RealVideo, ...] = (
-    RealVideo("donna_barking", "photos/donna.jpg", "demo:sounds/scratch_Dog2.wav", "Dog",
-              "a black dog (kphotoalbum's donna.jpg) with Scratch's Dog2 bark"),
-    RealVideo("chelsea_mewing", "photos/chelsea.png", "demo:sounds/scratch_Kitten.wav", "Cat",
-              "scikit-image's cat photo, uncut, with Scratch's Kitten"),
-    RealVideo("astronaut_speaking", "photos/astronaut.png", "sounds/speech_librivox_female.wav", "Speech",
-              "an astronaut's portrait with a LibriVox reader"),
-    RealVideo("motorcycle_passing", "photos/motorcycle_left.png", "sounds/scratch_MotorcyclePassing.wav", None,
-              "a motorcycle with a passing motorcycle (no Motorcycle class in the demo)"),
-    RealVideo("coffee_typing", "photos/coffee.png", "sounds/scratch_Typing.mp3", None,
-              "a cup of coffee with typing (neither is a demo class)"),
-    RealVideo("rabbit_footsteps", "photos/spiff.jpg", "sounds/scratch_Footsteps-1.wav", None,
-              "a rabbit with footsteps (neither is a demo class)"),
+    RealVideo(
+        "donna_barking",
+        "photos/donna.jpg",
+        "demo:sounds/scratch_Dog2.wav",
+        "Dog",
+        "a black dog (kphotoalbum's donna.jpg) with Scratch's Dog2 bark",
+    ),
+    RealVideo(
+        "chelsea_mewing",
+        "photos/chelsea.png",
+        "demo:sounds/scratch_Kitten.wav",
+        "Cat",
+        "scikit-image's cat photo, uncut, with Scratch's Kitten",
+    ),
+    RealVideo(
+        "astronaut_speaking",
+        "photos/astronaut.png",
+        "sounds/speech_librivox_female.wav",
+        "Speech",
+        "an astronaut's portrait with a LibriVox reader",
+    ),
+    RealVideo(
+        "motorcycle_passing",
+        "photos/motorcycle_left.png",
+        "sounds/scratch_MotorcyclePassing.wav",
+        None,
+        "a motorcycle with a passing motorcycle (no Motorcycle class in the demo)",
+    ),
+    RealVideo(
+        "coffee_typing",
+        "photos/coffee.png",
+        "sounds/scratch_Typing.mp3",
+        None,
+        "a cup of coffee with typing (neither is a demo class)",
+    ),
+    RealVideo(
+        "rabbit_footsteps",
+        "photos/spiff.jpg",
+        "sounds/scratch_Footsteps-1.wav",
+        None,
+        "a rabbit with footsteps (neither is a demo class)",
+    ),
 )
 
 
@@ -71,8 +102,11 @@ def _soundtrack(path: Path) -> np.ndarray:
     if sound.size == 0:
         raise DataError(f"The real test recording {path} is empty; restore it from git.")
     seconds = int(np.clip(np.ceil(sound.size / SAMPLE_RATE), MIN_SECONDS, MAX_SECONDS))
-    period = np.concatenate([sound, np.zeros(int(REPEAT_GAP_SECONDS * SAMPLE_RATE), np.float32)]) \
-        if sound.size < MIN_SECONDS * SAMPLE_RATE else sound
+    period = (
+        np.concatenate([sound, np.zeros(int(REPEAT_GAP_SECONDS * SAMPLE_RATE), np.float32)])
+        if sound.size < MIN_SECONDS * SAMPLE_RATE
+        else sound
+    )
     repeats = int(np.ceil(seconds * SAMPLE_RATE / period.size))
     return np.tile(period, repeats)[: seconds * SAMPLE_RATE].astype(np.float32)
 

@@ -1,4 +1,5 @@
 """Render a SceneSpec to frames, audio and pixel-exact object masks."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,15 +46,24 @@ def render_scene(spec: SceneSpec, library: SourceLibrary, fps: int = 8, size: in
     frames, masks, touched = _render_frames(spec, visible, library, background, fps * DURATION_SECONDS)
     audible = [i for i, obj in enumerate(spec.objects) if obj.sound is not None]
     length = DURATION_SECONDS * SAMPLE_RATE
-    tracks = np.stack([_event_track(spec.objects[i], library, length) for i in audible]) if audible \
+    tracks = (
+        np.stack([_event_track(spec.objects[i], library, length) for i in audible])
+        if audible
         else np.zeros((0, length), np.float32)
+    )
     ambient = _looped(library.sound(spec.ambient), length, offset=0.0, gap=0) * (SOURCE_RMS * spec.ambient_gain)
     mix = tracks.sum(axis=0) + ambient
     scale = min(1.0, PEAK_LIMIT / max(float(np.abs(mix).max()), 1e-9))
     return RenderedScene(
-        frames=frames, audio=(mix * scale).astype(np.float32), background=background,
-        visible=visible, object_masks=masks, touched=touched, audible=audible,
-        tracks=(tracks * scale).astype(np.float32), ambient=(ambient * scale).astype(np.float32),
+        frames=frames,
+        audio=(mix * scale).astype(np.float32),
+        background=background,
+        visible=visible,
+        object_masks=masks,
+        touched=touched,
+        audible=audible,
+        tracks=(tracks * scale).astype(np.float32),
+        ambient=(ambient * scale).astype(np.float32),
     )
 
 
@@ -106,6 +116,7 @@ def _render_frames(
 
 def _overlap(top: int, left: int, shape: tuple[int, int], size: int) -> tuple[slice, slice, slice, slice]:
     """Slices of the frame and of a sprite placed at (top, left) that overlap; empty when it is off-frame."""
+
     def axis(start: int, length: int) -> tuple[slice, slice]:
         lo, hi = max(start, 0), min(start + length, size)
         hi = max(hi, lo)

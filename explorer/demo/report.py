@@ -3,6 +3,7 @@
 ``write_report`` draws it from trained models and an evaluated test split; ``build_report`` first loads the
 committed checkpoints and generates a fresh test split (what ``explorer report`` runs).
 """
+
 from __future__ import annotations
 
 import json
@@ -13,94 +14,34 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: figures go to files, never to a display
 
 from explorer.demo.scoring import check_targets, evaluate_demo_model
+from explorer.demo.tables import (
+    feature_scale_table,
+    pointing_table,
+    pooling_table,
+    recognition_table,
+    saturation_note,
+    spatial_table,
+    statistics_table,
+    targets_table,
+)
 from explorer.demo.training import DEMO_CHECKPOINTS, FULL, PRESET_CHECKPOINTS, FeatureSplit, Recipe, extract_features
 from explorer.errors import CheckpointError, DataError
 from explorer.evaluation import json_ready
-from explorer.explain import checkpoint_encoder
-from explorer.explain import overlay_on_image, upsample_space
+from explorer.explain import checkpoint_encoder, overlay_on_image, upsample_space
 from explorer.models import PAPER_TABLES, AVModel, load_checkpoint, table_models
 from explorer.paths import make_folder
 from explorer.training import predict
 
 FIGURE4_CLIPS = 3  # test clips kept with their media for the attention figure
 
-POINTING_MODELS = ("stan_audio", "stan")  # Table 3
 PERTURBATION_MODELS = ("stan", "abn", "av_abn")  # Figure 3
-SATURATED_SHARE = 0.99  # attention rating this share of features relevant (≥ 0.5) is saturated
-TVD_KEYS = ("tvd_relevant", "tvd_irrelevant")
 POOLING_TEXT = (
     "Eq. 6 averages A^st·x^st over a fixed T×H×W positions, so the classification loss gains from scaling every "
     "position up, and on the demo both gates run to ~1. The demo's STAN models divide by the total attention "
     "instead, so that only the relative weights reach the classifier (same loss, L_BCE + L_CAM + L_CAV, no where or "
     "when supervision); their attention is shown divided by its maximum, a rescaling the model ignores. "
-    "`stan_mean_pooling` is STAN trained the same way with the paper's pooling.")
-
-
-def _cell(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
-    return "n/a" if value is None else f"{value * scale:.{digits}f}"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-
-
-def recognition_table(results: dict, names: tuple[str, ...]) -> str:
-    rows = [[name, _cell(results[name]["top1"]), _cell(results[name]["map"]), _cell(results[name]["f_score"])]
-            for name in names if name in results]
-    return _table(["model", "top-1 (%)", "mAP (%)", "F-score (%)"], rows)
-
-
-def pointing_table(results: dict) -> str:
-    """Table 3 with the top class's CAV beside the gate and the trivial answer "every second" as a row."""
-    rows = [[name, _cell(results[name]["pointing_mae_soft"], 3), _cell(results[name]["pointing_mae_binary"], 3),
-             _cell(results[name].get("cav_mae_soft"), 3)]
-            for name in POINTING_MODELS if name in results]
-    reference = next((metrics.get("baseline_mae_every_second") for metrics in results.values()), None)
-    rows.append(["reference: “every second”", _cell(reference, 3), _cell(reference, 3), "–"])
-    return _table(["model", "A^t MAE soft (lower is better)", "A^t MAE binary", "top class's CAV MAE (min-max)"],
-                  rows)
-
-
-def spatial_table(results: dict) -> str:
-    """Peak of A^s and of the top class's CAM against the object mask: within 15 px at 224 (the field's pointing
-    game) and strictly inside, with the centre point and a random point as rows."""
-    rows = [[name, _cell(metrics.get("spatial_hit_rate"), 1, 100.0), _cell(metrics.get("spatial_hit_rate_strict"), 1, 100.0),
-             _cell(metrics.get("cam_hit_rate"), 1, 100.0), _cell(metrics.get("cam_hit_rate_strict"), 1, 100.0)]
-            for name, metrics in results.items()
-            if metrics.get("spatial_hit_rate") is not None or metrics.get("cam_hit_rate") is not None]
-    any_metrics = next(iter(results.values()), {})
-    for label, key in (("reference: the centre point", "baseline_hit_centre"),
-                       ("reference: a uniformly random point", "baseline_hit_random")):
-        rows.append([label, _cell(any_metrics.get(key), 1, 100.0), _cell(any_metrics.get(key + "_strict"), 1, 100.0),
-                     "–", "–"])
-    return _table(["model", "A^s hit, 15 px (%)", "A^s hit, strict (%)", "CAM hit, 15 px (%)", "CAM hit, strict (%)"],
-                  rows)
-
-
-def targets_table(targets: dict) -> str:
-    rows = [[name, spec["target"], _cell(spec["value"], 3), "met" if spec["met"] else "**missed**"]
-            for name, spec in targets.items()]
-    return _table(["STAN target", "bound", "measured", ""], rows)
-
-
-def pooling_table(results: dict, statistics: dict) -> str:
-    """STAN beside its variants (the paper's mean pooling) on every metric, attention spread included."""
-    def spread(name: str, kind: str) -> str:
-        row = statistics.get(f"{name} {kind} attention")
-        return "n/a" if row is None else f"{row['mean']:.2f} ± {row['std']:.2f}"
-
-    rows = []
-    for name in ("stan", *PRESET_CHECKPOINTS):
-        if name in results:
-            metrics = results[name]
-            tvd = [_cell(metrics[key][-1], 3) if metrics.get(key) else "n/a" for key in TVD_KEYS]
-            rows.append([name, _cell(metrics["top1"]), _cell(metrics["f_score"]),
-                         _cell(metrics["pointing_mae_soft"], 3), _cell(metrics["pointing_mae_binary"], 3),
-                         _cell(metrics["spatial_hit_rate"], 1, 100.0), *tvd, spread(name, "time"),
-                         spread(name, "space")])
-    return _table(["model", "top-1 (%)", "F-score (%)", "MAE soft", "MAE binary", "spatial hit (%)",
-                   "TVD relevant σ²=1", "TVD irrelevant σ²=1", "A^t mean ± std", "A^s mean ± std"], rows)
+    "`stan_mean_pooling` is STAN trained the same way with the paper's pooling."
+)
 
 
 def feature_scale(test: FeatureSplit) -> dict:
@@ -111,15 +52,13 @@ def feature_scale(test: FeatureSplit) -> dict:
         flat = features.reshape(-1, features.shape[-1]).double()
         if flat.shape[1]:
             std = flat.std(dim=0)
-            scale[name] = {"dims": int(flat.shape[1]), "median_std": float(std.median()),
-                           "mean_std": float(std.mean()), "max_std": float(std.max())}
+            scale[name] = {
+                "dims": int(flat.shape[1]),
+                "median_std": float(std.median()),
+                "mean_std": float(std.mean()),
+                "max_std": float(std.max()),
+            }
     return scale
-
-
-def feature_scale_table(scale: dict) -> str:
-    rows = [[name, str(row["dims"]), _cell(row["median_std"], 3), _cell(row["mean_std"], 3), _cell(row["max_std"], 3)]
-            for name, row in scale.items()]
-    return _table(["features", "dimensions", "median per-dim std", "mean", "max"], rows)
 
 
 def attention_statistics(models: dict[str, AVModel], test: FeatureSplit) -> dict:
@@ -131,26 +70,11 @@ def attention_statistics(models: dict[str, AVModel], test: FeatureSplit) -> dict
             values = getattr(predictions, kind)
             if values is not None:
                 statistics[f"{name} {kind.replace('_', ' ')}"] = {
-                    "mean": values.mean().item(), "std": values.std().item(),
-                    "share_relevant": (values >= 0.5).float().mean().item()}
+                    "mean": values.mean().item(),
+                    "std": values.std().item(),
+                    "share_relevant": (values >= 0.5).float().mean().item(),
+                }
     return statistics
-
-
-def statistics_table(statistics: dict) -> str:
-    rows = [[name, _cell(row["mean"], 3), _cell(row["std"], 3), _cell(row["share_relevant"], 1, 100.0)]
-            for name, row in statistics.items()]
-    return _table(["attention", "mean", "std", "share ≥ 0.5 (%)"], rows)
-
-
-def _saturation_note(statistics: dict) -> str:
-    """A caveat, when STAN rates nearly every feature relevant: then the irrelevant set is nearly empty and the TVD
-    ratio is large whatever the attention means."""
-    shares = [row["share_relevant"] for name, row in statistics.items() if name.startswith("stan ")]
-    if not shares or min(shares) < SATURATED_SHARE:
-        return ""
-    return (f"\n\nCaveat: STAN rates at least {100 * min(shares):.1f}% of its input features relevant (see the "
-            "attention statistics), so almost nothing is perturbed in the irrelevant test "
-            "and the TVD ratio says little.")
 
 
 def figure3(results: dict, path: Path) -> None:
@@ -200,8 +124,12 @@ def figure4(model: AVModel, test: FeatureSplit, path: Path) -> None:
         for t in np.flatnonzero(test.time_masks[row]):
             wave.axvspan(t, t + 1, color="tab:green", alpha=0.15, linewidth=0)
         attention_axis = wave.twinx()
-        attention_axis.step(np.arange(segments + 1), np.append(result.time_attention[row].numpy(),
-                            result.time_attention[row, -1].item()), where="post", color="tab:red")
+        attention_axis.step(
+            np.arange(segments + 1),
+            np.append(result.time_attention[row].numpy(), result.time_attention[row, -1].item()),
+            where="post",
+            color="tab:red",
+        )
         attention_axis.set_ylim(0, 1.05)
         attention_axis.set_ylabel("A^t", fontsize=7)
         wave.set_xlim(0, segments)
@@ -210,8 +138,9 @@ def figure4(model: AVModel, test: FeatureSplit, path: Path) -> None:
     figure.savefig(path, dpi=90)
 
 
-def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, out: Path, recipe: Recipe,
-                 source: str) -> dict:
+def write_report(
+    models: dict[str, AVModel], test: FeatureSplit, results: dict, out: Path, recipe: Recipe, source: str
+) -> dict:
     """README.md (tables), report.json (every number), figure3.png and figure4.png in ``out``."""
     out = make_folder(Path(out), "report")
     targets = check_targets(results["stan"]) if "stan" in results else {}
@@ -220,9 +149,14 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
         figure4(models["stan"], test, out / "figure4.png")
     statistics = attention_statistics(models, test)
     scale = feature_scale(test)
-    report = {"test_set": {"clips": len(test.labels), "source": source}, "recipe": recipe.describe(),
-              "stan_targets": targets, "attention_statistics": statistics, "feature_scale": scale,
-              "metrics": results}
+    report = {
+        "test_set": {"clips": len(test.labels), "source": source},
+        "recipe": recipe.describe(),
+        "stan_targets": targets,
+        "attention_statistics": statistics,
+        "feature_scale": scale,
+        "metrics": results,
+    }
     (out / "report.json").write_text(json.dumps(json_ready(report), indent=1) + "\n", encoding="utf-8")
     sections = [
         "# STAN Explorer demo report",
@@ -236,26 +170,36 @@ def write_report(models: dict[str, AVModel], test: FeatureSplit, results: dict, 
         f"## Figure 3: perturbation test ({recipe.tvd_draws} draws per level on the first "
         f"{min(recipe.tvd_clips, len(test.labels))} clips)\n\n![Figure 3](figure3.png)",
         "## Feature scale (what σ² = 1 means)\n\nThe perturbation test adds N(0, σ²) to each feature dimension; "
-        "beside each dimension's spread over the test clips, σ² = 1 is noise of std 1.\n\n" + feature_scale_table(scale),
+        "beside each dimension's spread over the test clips, σ² = 1 is noise of std 1.\n\n"
+        + feature_scale_table(scale),
         "## Figure 4: STAN's space and time attention\n\n![Figure 4](figure4.png)",
         "## Attention statistics on the test clips\n\n" + statistics_table(statistics),
     ]
     if any(name in results for name in PRESET_CHECKPOINTS):
-        sections.append("## STAN's pooling: the paper's mean (Eq. 6) against the demo's\n\n" + POOLING_TEXT + "\n\n"
-                        + pooling_table(results, statistics))
+        sections.append(
+            "## STAN's pooling: the paper's mean (Eq. 6) against the demo's\n\n"
+            + POOLING_TEXT
+            + "\n\n"
+            + pooling_table(results, statistics)
+        )
     if targets:
-        sections.append("## STAN targets\n\n" + targets_table(targets) + _saturation_note(statistics))
+        sections.append("## STAN targets\n\n" + targets_table(targets) + saturation_note(statistics))
     (out / "README.md").write_text("\n\n".join(sections) + "\n", encoding="utf-8")
     return report
 
 
 def load_demo_models(checkpoints: Path) -> dict[str, AVModel]:
     """Every model of the paper's tables that ``checkpoints`` holds, in table order."""
-    models = {name: load_checkpoint(checkpoints / name) for name in DEMO_CHECKPOINTS
-              if (checkpoints / f"{name}.json").is_file()}
+    models = {
+        name: load_checkpoint(checkpoints / name)
+        for name in DEMO_CHECKPOINTS
+        if (checkpoints / f"{name}.json").is_file()
+    }
     if not models:
-        raise CheckpointError(f"{checkpoints} holds none of the demo models ({', '.join(DEMO_CHECKPOINTS)}); "
-                              "run `explorer demo reproduce` or pass the right --checkpoints folder.")
+        raise CheckpointError(
+            f"{checkpoints} holds none of the demo models ({', '.join(DEMO_CHECKPOINTS)}); "
+            "run `explorer demo reproduce` or pass the right --checkpoints folder."
+        )
     return models
 
 
@@ -268,7 +212,8 @@ def build_report(checkpoints: Path, out: Path, n: int, seed: int, draws: int, pr
     models = load_demo_models(checkpoints)
     encoder = checkpoint_encoder(next(iter(models.values())))  # the demo models share the encoder their cards name
     recipe = replace(FULL, test_clips=n, test_seed=seed, tvd_draws=draws)
-    test = extract_features(encoder, n, seed, object_scale=recipe.object_scale, keep_clips=min(FIGURE4_CLIPS, n),
-                            progress=progress)
+    test = extract_features(
+        encoder, n, seed, object_scale=recipe.object_scale, keep_clips=min(FIGURE4_CLIPS, n), progress=progress
+    )
     results = {name: evaluate_demo_model(model, test, recipe) for name, model in models.items()}
     return write_report(models, test, results, out, recipe, source=f"seed {seed}")

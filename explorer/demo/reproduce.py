@@ -1,4 +1,5 @@
-"""``explorer demo reproduce``: features from the pretrained encoders, the 13 models, the sample clips and the report."""
+"""``explorer demo reproduce``: features from the pretrained encoders, the models, the sample clips and the report."""
+
 from __future__ import annotations
 
 import json
@@ -21,19 +22,19 @@ from explorer.demo.training import (
     train_model,
 )
 from explorer.encoders import Encoder
-from explorer.paths import make_folder
 from explorer.evaluation import json_ready
 from explorer.models import model_spec, save_checkpoint
+from explorer.paths import make_folder
 
 # Why each STAN checkpoint pools as it does; its model card quotes this.
 POOLING_NOTES = {
     "mean": "mean: the paper's Eq. 6 (A^st·x^st averaged over T×H×W). Kept for comparison: on the demo its gates "
-            "saturate at ~1 and its attention explains nothing (see reports/demo).",
+    "saturate at ~1 and its attention explains nothing (see reports/demo).",
     "normalized": "normalized: Σ A^st·x^st / Σ A^st, chosen for the demo because it makes the attention selective "
-                  "(reports/demo); attention is reported divided by its per-clip maximum, which the model ignores.",
+    "(reports/demo); attention is reported divided by its per-clip maximum, which the model ignores.",
     "factored": "factored: space normalised within each segment, time over segments, chosen for the demo because "
-                "it makes the attention selective (reports/demo); attention is reported divided by its maximum "
-                "(space per segment, time per clip), which the model ignores.",
+    "it makes the attention selective (reports/demo); attention is reported divided by its maximum "
+    "(space per segment, time per clip), which the model ignores.",
 }
 
 
@@ -71,8 +72,9 @@ class StageTimer:
         print(f"[{name}] {self.seconds[name]:.1f} s", flush=True)
 
 
-def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, progress: bool = True,
-              cache: Path | None = None) -> dict:
+def reproduce(
+    out: Path, samples_out: Path, report_out: Path, recipe: Recipe, progress: bool = True, cache: Path | None = None
+) -> dict:
     """Run every stage; returns the timings and each model's test metrics. Features are cached (``cache``, else
     ``$EXPLORER_DEMO_CACHE`` or ~/.cache/stan-explorer), so a rerun trains without rendering or encoding."""
     for folder, what in ((out, "checkpoints"), (samples_out, "samples"), (report_out, "report")):
@@ -81,30 +83,37 @@ def reproduce(out: Path, samples_out: Path, report_out: Path, recipe: Recipe, pr
     encoder = demo_encoder(recipe)
     with timer.stage("features"):
         options = {"object_scale": recipe.object_scale, "cache": cache, "progress": progress}
-        train_split, = extract_splits([encoder], recipe.train_clips, recipe.train_seed, **options)
-        val_split, = extract_splits([encoder], recipe.val_clips, recipe.val_seed, **options)
-        test_split, = extract_splits([encoder], recipe.test_clips, recipe.test_seed, keep_clips=FIGURE4_CLIPS,
-                                     **options)
+        (train_split,) = extract_splits([encoder], recipe.train_clips, recipe.train_seed, **options)
+        (val_split,) = extract_splits([encoder], recipe.val_clips, recipe.val_seed, **options)
+        (test_split,) = extract_splits(
+            [encoder], recipe.test_clips, recipe.test_seed, keep_clips=FIGURE4_CLIPS, **options
+        )
     results, models = {}, {}
     with timer.stage("models"):
         for name in DEMO_CHECKPOINTS:
             model, trained, seconds = train_model(name, train_split, val_split, recipe)
             metrics = evaluate_demo_model(model, test_split, recipe)
             training = {
-                "recipe": recipe.describe(), "best_epoch": trained.best_epoch, "epochs_run": len(trained.history),
-                "val_metrics": trained.val_metrics, "wall_seconds": round(seconds, 1),
+                "recipe": recipe.describe(),
+                "best_epoch": trained.best_epoch,
+                "epochs_run": len(trained.history),
+                "val_metrics": trained.val_metrics,
+                "wall_seconds": round(seconds, 1),
                 "checkpoint_selection": "best validation mAP (no where/when score)",
             }
             card = model_card(name, metrics, json_ready(training), encoder, recipe)
             save_checkpoint(model, out / name, card)
             results[name], models[name] = metrics, model
-            print(f"  {name}: top-1 {metrics['top1']:.1f}  mAP {metrics['map']:.1f}  F {metrics['f_score']:.1f}  "
-                  f"({len(trained.history)} epochs, {seconds:.0f} s)", flush=True)
+            print(
+                f"  {name}: top-1 {metrics['top1']:.1f}  mAP {metrics['map']:.1f}  F {metrics['f_score']:.1f}  "
+                f"({len(trained.history)} epochs, {seconds:.0f} s)",
+                flush=True,
+            )
     with timer.stage("samples"):
-        build_corpus(samples_out, n=recipe.samples, seed=recipe.sample_seed, progress=progress,
-                     object_scale=recipe.object_scale)
+        build_corpus(
+            samples_out, n=recipe.samples, seed=recipe.sample_seed, progress=progress, object_scale=recipe.object_scale
+        )
     with timer.stage("report"):
-
         write_report(models, test_split, results, report_out, recipe, source=f"seed {recipe.test_seed}")
     summary = {"stage_seconds": timer.seconds, "encoder": encoder.describe(), "metrics": results}
     (report_out / "reproduce.json").write_text(json.dumps(json_ready(summary), indent=1) + "\n", encoding="utf-8")

@@ -1,4 +1,5 @@
 """Seeded scene specifications: which objects appear, where, and when each one sounds."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

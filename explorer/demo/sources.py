@@ -1,4 +1,5 @@
 """The demo corpus's classes and the real media they are made of (``assets/demo/sources``)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,15 +29,24 @@ DEMO_CLASSES: tuple[DemoClass, ...] = (
     DemoClass("Dog", ("stamps/dog.png",), ("stamps/dog.ogg", "sounds/scratch_Dog1.wav")),
     DemoClass("Cat", ("photos/chelsea_ellipse.png",), ("sounds/scratch_Meow.wav", "sounds/scratch_Cat.mp3")),
     DemoClass("Goat", ("stamps/goat.png",), ("stamps/goat.ogg",)),
-    DemoClass("Horse", ("stamps/horse.png",), ("stamps/horse.ogg", "sounds/scratch_Horse.wav",
-                                                "sounds/scratch_HorseGallop.wav")),
-    DemoClass("Chicken rooster", ("stamps/rooster.png", "stamps/hen.png"),
-              ("stamps/rooster.ogg", "sounds/scratch_Rooster.wav", "stamps/hen.ogg")),
+    DemoClass(
+        "Horse",
+        ("stamps/horse.png",),
+        ("stamps/horse.ogg", "sounds/scratch_Horse.wav", "sounds/scratch_HorseGallop.wav"),
+    ),
+    DemoClass(
+        "Chicken rooster",
+        ("stamps/rooster.png", "stamps/hen.png"),
+        ("stamps/rooster.ogg", "sounds/scratch_Rooster.wav", "stamps/hen.ogg"),
+    ),
     DemoClass("Rodents rats mice", ("stamps/mouse.png",), ("stamps/mouse.ogg",)),
     DemoClass("Violin fiddle", ("stamps/violin.png",), ("stamps/violin.ogg",)),
     DemoClass("Cello", ("stamps/cello.png",), ("stamps/cello.ogg",)),
-    DemoClass("Acoustic guitar", ("stamps/guitar_classical.png",),
-              ("sounds/scratch_GuitarStrum.wav", "sounds/scratch_GuitarChords1.mp3")),
+    DemoClass(
+        "Acoustic guitar",
+        ("stamps/guitar_classical.png",),
+        ("sounds/scratch_GuitarStrum.wav", "sounds/scratch_GuitarChords1.mp3"),
+    ),
     DemoClass("Toilet flush", ("stamps/toilet.png",), ("stamps/toilet.ogg",)),
     DemoClass("Car", ("stamps/sedan.png", "stamps/beetle.png"), ("sounds/scratch_CarPassing.wav",)),
     DemoClass("Cow", ("stamps/cow.png",), ("stamps/cow.ogg",)),
@@ -55,11 +65,35 @@ AMBIENT_SOUNDS: tuple[str, ...] = (
     "sounds/scratch_WaterRunning.mp3",
 )
 
-BACKGROUNDS: tuple[str, ...] = tuple(f"backgrounds/{name}.jpg" for name in (
-    "beach-malibu", "bench-with-view", "boardwalk", "brick-wall1", "canyon", "city-with-water", "driveway", "forest",
-    "garden-rock", "hall", "hay_field", "hill", "houses", "kitchen", "lake", "pathway", "room1", "room2", "route66",
-    "silos", "spotlight-stage", "train-tracks1", "village", "wooden-house",
-))
+BACKGROUNDS: tuple[str, ...] = tuple(
+    f"backgrounds/{name}.jpg"
+    for name in (
+        "beach-malibu",
+        "bench-with-view",
+        "boardwalk",
+        "brick-wall1",
+        "canyon",
+        "city-with-water",
+        "driveway",
+        "forest",
+        "garden-rock",
+        "hall",
+        "hay_field",
+        "hill",
+        "houses",
+        "kitchen",
+        "lake",
+        "pathway",
+        "room1",
+        "room2",
+        "route66",
+        "silos",
+        "spotlight-stage",
+        "train-tracks1",
+        "village",
+        "wooden-house",
+    )
+)
 
 # A sound's leading and trailing frames quieter than this fraction of its loudest 25 ms frame are cut,
 # so that a looped sound fills every second of its interval.

@@ -2,9 +2,11 @@
 
 The encoders come pretrained from registry packages (EfficientNet-Lite0 on ImageNet, aiSFX on sound-effects
 libraries); only the models are trained, and only each clip's labels reach a loss: no where/when supervision
-anywhere, so whatever the attention shows was learned. Splits come from disjoint corpus seeds. Clips are rendered in memory and cut to the
-frames ``load_clip`` keeps from the mp4 the app decodes, so train-time and app-time features agree.
+anywhere, so whatever the attention shows was learned. Splits come from disjoint corpus seeds. Clips are rendered in
+memory and cut to the frames ``load_clip`` keeps from the mp4 the app decodes, so train-time and app-time
+features agree.
 """
+
 from __future__ import annotations
 
 import time
@@ -72,12 +74,26 @@ class Recipe:
 
 
 FULL = Recipe()
-QUICK = Recipe(train_clips=16, val_clips=6, test_clips=6, samples=2, epochs=1, patience=1, hidden=8,
-               tvd_clips=4, tvd_draws=2, sigma2_levels=(0.0, 1.0))
+QUICK = Recipe(
+    train_clips=16,
+    val_clips=6,
+    test_clips=6,
+    samples=2,
+    epochs=1,
+    patience=1,
+    hidden=8,
+    tvd_clips=4,
+    tvd_draws=2,
+    sigma2_levels=(0.0, 1.0),
+)
 
 
-def decoded_scenes(n: int, seed: int, frames_per_segment: int, object_scale: float = OBJECT_SCALE,
-                   ) -> Iterator[tuple[Clip, GroundTruth]]:
+def decoded_scenes(
+    n: int,
+    seed: int,
+    frames_per_segment: int,
+    object_scale: float = OBJECT_SCALE,
+) -> Iterator[tuple[Clip, GroundTruth]]:
     for clip, truth in iter_scenes(n, seed, fps=APP_FPS, size=APP_SIZE, object_scale=object_scale):
         yield as_decoded(clip, frames_per_segment), truth
 
@@ -107,23 +123,42 @@ class FeatureSplit:
     def head(self, n: int) -> "FeatureSplit":
         """The first ``n`` clips."""
         cut = lambda value: None if value is None else value[:n]  # noqa: E731
-        return FeatureSplit(self.video_ids[:n], self.audio[:n], self.visual[:n], self.labels[:n],
-                            self.time_masks[:n], cut(self.event_masks), cut(self.clips))
+        return FeatureSplit(
+            self.video_ids[:n],
+            self.audio[:n],
+            self.visual[:n],
+            self.labels[:n],
+            self.time_masks[:n],
+            cut(self.event_masks),
+            cut(self.clips),
+        )
 
 
 def extract_splits(
-    encoders: Sequence[Encoder], n: int, seed: int, object_scale: float = OBJECT_SCALE, keep_clips: int = 0,
-    cache: Path | None = None, progress: bool = True,
+    encoders: Sequence[Encoder],
+    n: int,
+    seed: int,
+    object_scale: float = OBJECT_SCALE,
+    keep_clips: int = 0,
+    cache: Path | None = None,
+    progress: bool = True,
 ) -> list[FeatureSplit]:
     """Render ``n`` clips of ``seed`` once and encode them as the app would encode their mp4s, once per encoder
     (cached, see :mod:`explorer.demo.feature_cache`); one split per encoder, with the ground truth."""
     ids, truth, features = cached_features(encoders, n, seed, object_scale, cache, progress=progress)
-    scenes = list(iter_scenes(keep_clips, seed, fps=APP_FPS, size=APP_SIZE, object_scale=object_scale)) \
-        if keep_clips else []
+    scenes = (
+        list(iter_scenes(keep_clips, seed, fps=APP_FPS, size=APP_SIZE, object_scale=object_scale)) if keep_clips else []
+    )
     return [
-        FeatureSplit(ids, encoded["audio"], encoded["visual"], truth["labels"], truth["time_masks"].numpy(),
-                     truth["event_masks"].numpy(),
-                     [as_decoded(clip, encoder.frames_per_segment) for clip, _ in scenes] or None)
+        FeatureSplit(
+            ids,
+            encoded["audio"],
+            encoded["visual"],
+            truth["labels"],
+            truth["time_masks"].numpy(),
+            truth["event_masks"].numpy(),
+            [as_decoded(clip, encoder.frames_per_segment) for clip, _ in scenes] or None,
+        )
         for encoder, encoded in zip(encoders, features)
     ]
 
@@ -144,16 +179,32 @@ def model_config(name: str, recipe: Recipe) -> tuple[str, dict]:
     return preset, {**config, **preset_config(preset)}
 
 
-def train_model(name: str, train_split: FeatureSplit, val_split: FeatureSplit, recipe: Recipe,
-                progress: bool = False, val_score=None) -> tuple[AVModel, TrainResult, float]:
+def train_model(
+    name: str,
+    train_split: FeatureSplit,
+    val_split: FeatureSplit,
+    recipe: Recipe,
+    progress: bool = False,
+    val_score=None,
+) -> tuple[AVModel, TrainResult, float]:
     """One model (a name of DEMO_CHECKPOINTS) with the shared recipe (Adam, schedule, seed, early stopping on val
     mAP)."""
     started = time.perf_counter()
     torch.manual_seed(recipe.seed)
     preset, config = model_config(name, recipe)
-    model = create_model(preset, len(CLASS_NAMES), train_split.audio.shape[-1], train_split.visual.shape[-1],
-                         **config)
-    result = train(model, train_split.dataset(), val_split.dataset(), epochs=recipe.epochs, lr=recipe.lr,
-                   weight_decay=recipe.weight_decay, batch_size=recipe.batch_size, seed=recipe.seed,
-                   patience=recipe.patience, schedule=recipe.schedule, progress=progress, val_score=val_score)
+    model = create_model(preset, len(CLASS_NAMES), train_split.audio.shape[-1], train_split.visual.shape[-1], **config)
+    result = train(
+        model,
+        train_split.dataset(),
+        val_split.dataset(),
+        epochs=recipe.epochs,
+        lr=recipe.lr,
+        weight_decay=recipe.weight_decay,
+        batch_size=recipe.batch_size,
+        seed=recipe.seed,
+        patience=recipe.patience,
+        schedule=recipe.schedule,
+        progress=progress,
+        val_score=val_score,
+    )
     return model.eval(), result, time.perf_counter() - started

@@ -1,4 +1,5 @@
 """Encoders, created by name: ``create_encoder("vggish+resnet152")`` (the paper's) or ``create_encoder("compact")``."""
+
 from explorer.encoders import aisfx, compact, efficientnet, resnet, soundnet, vggish  # noqa: F401  (registers them)
 from explorer.encoders.base import RANDOM, Encoder
 from explorer.encoders.compatibility import check_compatible

@@ -3,9 +3,10 @@ libraries. Weights from the PyPI package ``aisfx`` (CC BY 4.0 for the model, © 
 
 The front end follows the package's documented settings: 44.1 kHz mono, peak-normalised per clip, a 2048-sample
 Hann STFT with hop 1024 (zero-padded at the ends), 96 HTK mel bands over 0–22.05 kHz with unit-area (L1) filters,
-``log10(1e4·power + 1) / 9.4578``, shaped (time, 96). Each segment gets the 41 frames whose windows lie inside it. The package's own
-code is not used: its librosa path drops a transpose and its Essentia path is AGPL.
+``log10(1e4·power + 1) / 9.4578``, shaped (time, 96). Each segment gets the 41 frames whose windows lie inside it.
+The package's own code is not used: its librosa path drops a transpose and its Essentia path is AGPL.
 """
+
 from __future__ import annotations
 
 import os
@@ -93,7 +94,7 @@ def load_aisfx_state(path: Path) -> dict[str, Tensor]:
     if not isinstance(state, dict):
         raise CheckpointError(f"aiSFX weights file {path} does not hold a state dict.")
     prefix = "embedding_net."
-    return {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+    return {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
 
 
 @lru_cache(maxsize=1)
@@ -119,8 +120,10 @@ def aisfx_spectrogram(waveform: np.ndarray, sample_rate: int = SAMPLE_RATE) -> T
 @register_encoder("aisfx")
 class AiSFXEncoder(Encoder):
     audio_dim = EMBEDDING_SIZE
-    audio_front_end = (f"aiSFX log-mel: {RATE} Hz, STFT {FFT}/{HOP}, {MEL_BANDS} HTK bands, "
-                       f"{FRAMES_PER_SEGMENT} frames per 1 s segment")
+    audio_front_end = (
+        f"aiSFX log-mel: {RATE} Hz, STFT {FFT}/{HOP}, {MEL_BANDS} HTK bands, "
+        f"{FRAMES_PER_SEGMENT} frames per 1 s segment"
+    )
 
     def __init__(self, weights: str | os.PathLike | None = None):
         super().__init__(weights=weights)

@@ -6,6 +6,7 @@ networks, :meth:`Encoder.embed_audio` over 96×64 log-mel examples and :meth:`En
 normalised frames; this class does the batching, resizing and pooling. An encoder without one modality
 has dimension 0 there and returns an empty tensor for it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

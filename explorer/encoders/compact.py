@@ -4,6 +4,7 @@ The visual CNN maps a 112×112 frame to a 7×7×Dv map (stride 16: the grid of R
 the VGGish log-mel example of a segment (96×64) to a Da vector. Both train from scratch, so there are no
 standard weights: build it with ``weights="random"``, train it, keep it with ``save_encoder``.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,8 +65,12 @@ class CompactEncoder(Encoder):
                 f"got frame_size={frame_size}, audio_dim={audio_dim}, visual_dim={visual_dim}, widths={widths}"
             )
         super().__init__(
-            weights=weights, audio_dim=audio_dim, visual_dim=visual_dim, frame_size=frame_size,
-            frames_per_segment=frames_per_segment, widths=list(widths),
+            weights=weights,
+            audio_dim=audio_dim,
+            visual_dim=visual_dim,
+            frame_size=frame_size,
+            frames_per_segment=frames_per_segment,
+            widths=list(widths),
         )
         self.audio_dim, self.visual_dim = audio_dim, visual_dim
         self.frame_size, self.frames_per_segment, self.stride = frame_size, frames_per_segment, stride

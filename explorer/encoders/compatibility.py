@@ -1,4 +1,5 @@
 """Does an encoder give the features a trained model expects?"""
+
 from __future__ import annotations
 
 from torch import nn

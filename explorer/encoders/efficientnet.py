@@ -9,6 +9,7 @@ to [-1, 1], as the TF release was trained.
 ``"blocks"`` (the 320-channel output of the last inverted-residual block) or ``"stride16"`` (the 112-channel output
 of the fifth stage, a 14×14 grid at 224 px). ``frame_size=448`` also gives 14×14, at four times the cost.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,14 @@ BLOCKS_PER_STAGE = (1, 2, 2, 3, 3, 4, 1)  # EfficientNet-B0/Lite0's repeats; the
 
 # lukemelas names → timm names. The first block (expansion 1) has no expansion conv, so its layers shift by one.
 _DEPTHWISE_SEPARABLE = {"_depthwise_conv": "conv_dw", "_bn1": "bn1", "_project_conv": "conv_pw", "_bn2": "bn2"}
-_INVERTED_RESIDUAL = {"_expand_conv": "conv_pw", "_bn0": "bn1", "_depthwise_conv": "conv_dw", "_bn1": "bn2",
-                      "_project_conv": "conv_pwl", "_bn2": "bn3"}
+_INVERTED_RESIDUAL = {
+    "_expand_conv": "conv_pw",
+    "_bn0": "bn1",
+    "_depthwise_conv": "conv_dw",
+    "_bn1": "bn2",
+    "_project_conv": "conv_pwl",
+    "_bn2": "bn3",
+}
 _TOP = {"_conv_stem": "conv_stem", "_bn0": "bn1", "_conv_head": "conv_head", "_bn1": "bn2", "_fc": "classifier"}
 
 

@@ -5,6 +5,7 @@ encoder forwards. Videos already in the store are skipped, so a killed run resum
 ``shard=(i, n)`` takes every n-th video from the i-th, so n machines can share one store. A file that
 cannot be decoded is skipped and listed, with the reason, in the report.
 """
+
 from __future__ import annotations
 
 import json
@@ -105,9 +106,11 @@ def extract_features(
             path, max_seconds=max_seconds, frames_per_segment=encoder.frames_per_segment, max_side=max_side
         )
 
-    with _cores_left_to_torch(workers), ThreadPoolExecutor(max_workers=workers) as pool, tqdm(
-        total=len(todo), unit="clip", disable=not progress, desc=f"extract {encoder.name}"
-    ) as bar:
+    with (
+        _cores_left_to_torch(workers),
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(total=len(todo), unit="clip", disable=not progress, desc=f"extract {encoder.name}") as bar,
+    ):
         batch: list[tuple[str, Clip]] = []
         for video_id, clip_or_error in _decoded_ahead(pool, decode, todo, ahead=2 * workers + batch_size):
             if isinstance(clip_or_error, Clip):

@@ -6,6 +6,7 @@ weights see the input they were trained on. One difference: the reference
 resamples with resampy; here ``torchaudio.functional.resample`` does it, which
 differs in the last few bits and only matters when the input is not 16 kHz.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -3,6 +3,7 @@
 ``"AUDIO+VISUAL"`` pairs the audio network of one encoder with the visual network of another:
 ``"vggish+resnet152"`` gives the paper's features (§4, implementation details).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -11,7 +12,14 @@ from pathlib import Path
 
 from torch import Tensor
 
-from explorer.artifacts import artifact_base, description_path, read_description, read_weights, save_artifact, weights_path
+from explorer.artifacts import (
+    artifact_base,
+    description_path,
+    read_description,
+    read_weights,
+    save_artifact,
+    weights_path,
+)
 from explorer.encoders.base import RANDOM, Encoder
 from explorer.encoders.weights import load_into
 from explorer.errors import CheckpointError, ExplorerError, WeightsError

@@ -1,4 +1,5 @@
 """ResNet-152 truncated after layer4, the paper's visual encoder: a 7×7×2048 map per 224×224 frame."""
+
 from __future__ import annotations
 
 import os

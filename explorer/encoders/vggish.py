@@ -3,6 +3,7 @@
 The network is the torchvggish port (state-dict keys fit ``vggish-10086976.pth``), including its final
 ReLU. Post-processing (PCA + 8-bit quantisation, as in the released AudioSet and AVE features) is optional.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Where encoder weights live and how they are read: local files only, never downloaded, never unpickled."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,6 @@ from torch import nn
 
 from explorer.errors import CheckpointError, WeightsError
 from explorer.paths import encoder_weights_dir
-
 
 
 def weight_folders() -> list[Path]:
@@ -59,7 +59,6 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: Path) -
         raise CheckpointError(
             f"encoder weights in {source} do not fit the {type(module).__name__} network: {detail}"
         ) from None
-
 
 
 @dataclass(frozen=True)
@@ -110,8 +109,14 @@ class PackagedWeights:
         return path
 
     def describe(self) -> dict:
-        return {"package": self.package, "version": self.version, "file": self.file, "sha256": self.sha256,
-                "license": self.license, "source": self.source}
+        return {
+            "package": self.package,
+            "version": self.version,
+            "file": self.file,
+            "sha256": self.sha256,
+            "license": self.license,
+            "source": self.source,
+        }
 
 
 @lru_cache(maxsize=16)

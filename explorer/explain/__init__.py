@@ -1,4 +1,5 @@
 """Explanation tests of the paper (§4.3) and the helpers that draw attention on media."""
+
 from explorer.errors import InvalidInputError
 from explorer.explain.clip import checkpoint_encoder, encode_clip, explain_clip, explain_features
 from explorer.explain.overlay import COLORMAPS, overlay_on_image

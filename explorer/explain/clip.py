@@ -3,6 +3,7 @@
 The CLI's ``explorer explain``, the app and the README's example all go through here, and
 ``Explanation.to_json`` is the one JSON layout they write.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,7 +39,9 @@ def checkpoint_encoder(model: AVModel) -> Encoder:
     card = getattr(model, "card", None) or {}
     spec = card.get("encoder")
     if not isinstance(spec, dict) or not spec.get("name"):
-        raise CheckpointError("the checkpoint's card does not name the encoder of its features, so clips cannot be encoded for it.")
+        raise CheckpointError(
+            "the checkpoint's card does not name the encoder of its features, so clips cannot be encoded for it."
+        )
     config = spec.get("config") if isinstance(spec.get("config"), dict) else {}
     encoder = create_encoder(spec["name"], weights=_weights_path(spec.get("weights"), model), **config)
     check_compatible(encoder, model)

@@ -1,11 +1,12 @@
 """Heat-map overlays, following pytorch-grad-cam's ``show_cam_on_image``."""
+
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from explorer.errors import InvalidInputError
 from explorer.checks import check_unit_range
+from explorer.errors import InvalidInputError
 
 COLORMAPS: dict[str, int] = {
     "jet": cv2.COLORMAP_JET,

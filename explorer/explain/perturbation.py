@@ -15,6 +15,7 @@ p = 1…draws, from ``generator``), scaled by σ for every level. Sharing the dr
 across levels (common random numbers) keeps the curve over σ² smooth; it does
 not change the expected TVD at any level.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,7 +42,8 @@ def _check_batch(batch: Any) -> tuple[Tensor, Tensor]:
         )
     if audio.dim() != 3 or visual.dim() != 5 or audio.shape[:2] != visual.shape[:2] or audio.shape[0] == 0:
         raise InvalidInputError(
-            f"batch must be audio N×T×Da and visual N×T×H×W×Dv with N ≥ 1, got {tuple(audio.shape)} and {tuple(visual.shape)}"
+            "batch must be audio N×T×Da and visual N×T×H×W×Dv with N ≥ 1, "
+            f"got {tuple(audio.shape)} and {tuple(visual.shape)}"
         )
     if not (torch.isfinite(audio).all() and torch.isfinite(visual).all()):
         raise InvalidInputError("batch features contain NaN or infinite values")
@@ -74,7 +76,9 @@ def perturbation_masks(model: AVModel, clean: Explanation, relevant: bool) -> tu
     """1[A ≥ 0.5] (relevant) or 1[A < 0.5] per input feature, shaped to broadcast over channels."""
     audio_relevance, visual_relevance = model.relevance(clean)
     if audio_relevance is None and visual_relevance is None:
-        raise InvalidInputError(f"model {model.name!r} has no attention to test: it rates neither audio nor visual features")
+        raise InvalidInputError(
+            f"model {model.name!r} has no attention to test: it rates neither audio nor visual features"
+        )
 
     def mask(relevance: Tensor | None) -> Tensor | None:
         if relevance is None:
@@ -101,13 +105,15 @@ def _held_attention(clean: Explanation, count: int) -> Explanation:
     def repeat(value: Tensor | None) -> Tensor | None:
         return None if value is None else _repeat(value, count)
 
-    return Explanation(_repeat(clean.logits, count), _repeat(clean.probs, count),
-                       repeat(clean.space_attention), repeat(clean.time_attention))
+    return Explanation(
+        _repeat(clean.logits, count),
+        _repeat(clean.probs, count),
+        repeat(clean.space_attention),
+        repeat(clean.time_attention),
+    )
 
 
-def _standard_noise(
-    inputs: list[Tensor | None], count: int, generator: torch.Generator | None
-) -> list[Tensor | None]:
+def _standard_noise(inputs: list[Tensor | None], count: int, generator: torch.Generator | None) -> list[Tensor | None]:
     """``count`` draws of N(0, 1) noise per input (None: not perturbed), in the contract's order:
     draw by draw, each input in turn, exactly as ``torch.randn(input.shape)`` calls would.
     Drawn on the CPU, so a seed gives the same noise whatever device the model runs on."""
@@ -175,8 +181,12 @@ def perturbation_tvd(
                 [None if audio_mask is None else audio, None if visual_mask is None else visual], count, generator
             )
             logits = model.perturbed_logits(  # levels × (draw, clip) × K
-                _repeat(audio, count), _repeat(visual, count), _held_attention(clean, count),
-                _masked(audio_noise, audio_mask), _masked(visual_noise, visual_mask), sigmas,
+                _repeat(audio, count),
+                _repeat(visual, count),
+                _held_attention(clean, count),
+                _masked(audio_noise, audio_mask),
+                _masked(visual_noise, visual_mask),
+                sigmas,
             )
             changed = distribution(torch.sigmoid(logits), normalize).view(len(noisy_levels), count, clip_count, -1)
             tvd[noisy_levels, first : first + count] = total_variation(changed, clean_distribution).cpu()
@@ -208,6 +218,8 @@ def perturbation_curves(
 ) -> dict[str, np.ndarray]:
     """Both curves of the paper's Figure 3: ``{"relevant": L, "irrelevant": L}`` mean TVDs."""
     return {
-        kind: perturbation_test(model, batch, sigma2_levels, draws, kind == "relevant", generator, normalize, chunk_size)
+        kind: perturbation_test(
+            model, batch, sigma2_levels, draws, kind == "relevant", generator, normalize, chunk_size
+        )
         for kind in ("relevant", "irrelevant")
     }

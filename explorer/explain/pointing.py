@@ -1,4 +1,5 @@
 """Pointing games: does the attention agree with human annotations? (paper §4.3)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from explorer.errors import InvalidInputError
 from explorer.checks import as_numpy, check_binary, check_unit_range
+from explorer.errors import InvalidInputError
 from explorer.explain.upsample import upsample_space
 
 
@@ -19,7 +20,9 @@ def _per_clip(values: Any, name: str, clip_ndim: int) -> list[np.ndarray]:
     else:
         stacked = as_numpy(values, name)
         if stacked.ndim != clip_ndim + 1:
-            raise InvalidInputError(f"{name} must have {clip_ndim + 1} dimensions (clips first), got shape {stacked.shape}")
+            raise InvalidInputError(
+                f"{name} must have {clip_ndim + 1} dimensions (clips first), got shape {stacked.shape}"
+            )
         clips = list(stacked)
     if not clips:
         raise InvalidInputError(f"{name} holds no clips")

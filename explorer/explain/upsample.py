@@ -1,4 +1,5 @@
 """Bring attention to the resolution of what it is drawn on: frames and waveforms."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +8,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from explorer.errors import InvalidInputError
 from explorer.checks import as_numpy
+from explorer.errors import InvalidInputError
 
 
 def _check_count(value: Any, name: str) -> int:

@@ -4,6 +4,7 @@
 module docstring lists the policies for missing streams, short, long and broken files);
 ``load_audio`` reads any audio; ``probe`` describes a file; ``write_clip`` saves an mp4.
 """
+
 from explorer.media.audio import load_audio
 from explorer.media.clip import NO_AUDIO_WARNING, SAMPLE_RATE, Clip
 from explorer.media.errors import MediaError

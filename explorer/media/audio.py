@@ -1,4 +1,5 @@
 """Audio decoding: any audio stream becomes float32 mono at a fixed rate."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The decoded clip that encoders and the app share: frames and audio cut into 1-second segments."""
+
 from __future__ import annotations
 
 import hashlib
@@ -115,7 +116,5 @@ NO_AUDIO_WARNING = "This clip has no audio track: it was analysed with silence."
 def _checked_frames(stack: np.ndarray, t: int) -> np.ndarray:
     stack = np.asarray(stack)
     if stack.dtype != np.uint8 or stack.ndim != 4 or stack.shape[-1] != 3 or 0 in stack.shape:
-        raise MediaError(
-            f"Segment {t} must be an F×H×W×3 uint8 RGB array, got {stack.dtype} of shape {stack.shape}."
-        )
+        raise MediaError(f"Segment {t} must be an F×H×W×3 uint8 RGB array, got {stack.dtype} of shape {stack.shape}.")
     return stack

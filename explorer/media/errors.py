@@ -1,4 +1,5 @@
 """The media error type."""
+
 from explorer.errors import ExplorerError
 
 

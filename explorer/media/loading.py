@@ -18,6 +18,7 @@ Policies (each has a test in tests/test_media.py):
 - Never a hang: decoding stops at ``max_seconds`` of presentation time, after a packet
   budget, or after repeated decoding errors.
 """
+
 from __future__ import annotations
 
 import math
@@ -66,9 +67,7 @@ def load_clip(
         origin = stream_start_seconds(video, container)
         nominal_fps = float(video.average_rate or video.guessed_rate or 0) or None
         aspect = video.sample_aspect_ratio
-        sampler = FrameSampler(
-            frames_per_segment, max_side, max_seconds, nominal_fps, float(aspect) if aspect else 1.0
-        )
+        sampler = FrameSampler(frames_per_segment, max_side, max_seconds, nominal_fps, float(aspect) if aspect else 1.0)
         collector = AudioCollector(SAMPLE_RATE, origin=origin, stop_at=max_seconds) if audio else None
         budget = int(PACKETS_PER_SECOND * (max_seconds + 5))
         reader = FrameReader(container, [s for s in (video, audio) if s is not None], max_packets=budget)

@@ -1,4 +1,5 @@
 """Open media files with PyAV and turn every FFmpeg failure into one readable sentence."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """``probe``: what a media file holds, read from its header, for the app's upload page."""
+
 from __future__ import annotations
 
 import os

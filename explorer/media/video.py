@@ -1,4 +1,5 @@
 """Video frame sampling: a few evenly spaced, downscaled, upright RGB frames per second."""
+
 from __future__ import annotations
 
 import av

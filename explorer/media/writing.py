@@ -1,4 +1,5 @@
 """``write_clip``: save a Clip as an mp4 (H.264 yuv420p + AAC) that browsers play."""
+
 from __future__ import annotations
 
 import os

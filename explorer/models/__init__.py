@@ -1,4 +1,5 @@
 """Models, created by name or preset: ``create_model("stan", num_classes, audio_dim, visual_dim)``."""
+
 from explorer.models import baselines, comparison, intrinsic, stan  # noqa: F401  (registers the models)
 from explorer.models.base import AVModel, Explanation
 from explorer.models.checkpoint import list_checkpoints, load_checkpoint, read_checkpoint_description, save_checkpoint
@@ -7,9 +8,9 @@ from explorer.models.registry import (
     ModelSpec,
     Preset,
     create_model,
+    display_name,
     list_models,
     list_presets,
-    display_name,
     model_label,
     model_spec,
     preset_config,

@@ -5,6 +5,7 @@ audio ``N×T×Da`` and visual ``N×T×H×W×Dv``. Every model accepts both (a
 unimodal model ignores the one it does not use), so callers never branch on
 the model.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
@@ -143,13 +144,16 @@ class AVModel(nn.Module):
         """Logits (S×N×K) of ``audio + σ·audio_noise`` and ``visual + σ·visual_noise`` for each σ in ``sigmas``,
         with ``attention`` held fixed: the inner step of the perturbation test. ``None`` noise leaves that input
         alone. A model may override this with an equal but cheaper computation."""
+
         def noisy(features: Tensor, noise: Tensor | None, sigma: Tensor) -> Tensor:
             return features if noise is None else torch.add(features, noise, alpha=float(sigma))
 
-        return torch.stack([
-            self(noisy(audio, audio_noise, sigma), noisy(visual, visual_noise, sigma), attention=attention).logits
-            for sigma in sigmas
-        ])
+        return torch.stack(
+            [
+                self(noisy(audio, audio_noise, sigma), noisy(visual, visual_noise, sigma), attention=attention).logits
+                for sigma in sigmas
+            ]
+        )
 
     def loss_terms(self, result: Explanation, targets: Tensor) -> dict[str, Tensor]:
         """Multi-label BCE of the final classifier plus one term per auxiliary head."""
@@ -176,7 +180,8 @@ class AVModel(nn.Module):
     def check_inputs(self, audio: Tensor, visual: Tensor) -> None:
         if not isinstance(audio, Tensor) or not isinstance(visual, Tensor):
             raise FeatureTypeError(
-                f"audio and visual features must be torch tensors, got {type(audio).__name__} and {type(visual).__name__}"
+                "audio and visual features must be torch tensors, "
+                f"got {type(audio).__name__} and {type(visual).__name__}"
             )
         if audio.dim() != 3 or audio.shape[-1] != self.audio_dim:
             raise FeatureShapeError(
@@ -188,7 +193,8 @@ class AVModel(nn.Module):
             )
         if audio.shape[:2] != visual.shape[:2]:
             raise FeatureShapeError(
-                f"{self.name}: audio and visual features disagree on N×T: {tuple(audio.shape[:2])} vs {tuple(visual.shape[:2])}"
+                f"{self.name}: audio and visual features disagree on N×T: "
+                f"{tuple(audio.shape[:2])} vs {tuple(visual.shape[:2])}"
             )
         if audio.shape[1] < 1:
             raise FeatureShapeError(f"{self.name}: a clip needs at least one 1-second segment, got T=0")
@@ -209,8 +215,10 @@ def map_peaks(maps: Tensor) -> list[dict]:
     """Per second: the grid cell (row, column) where a T×H×W map is highest, and its value."""
     width = maps.shape[-1]
     values, cells = maps.flatten(1).max(dim=1)
-    return [{"second": t, "row": int(cell) // width, "column": int(cell) % width, "value": round(float(value), 6)}
-            for t, (value, cell) in enumerate(zip(values, cells))]
+    return [
+        {"second": t, "row": int(cell) // width, "column": int(cell) % width, "value": round(float(value), 6)}
+        for t, (value, cell) in enumerate(zip(values, cells))
+    ]
 
 
 def mlp(in_dim: int, hidden: int, out_dim: int) -> nn.Sequential:

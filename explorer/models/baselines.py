@@ -1,4 +1,5 @@
 """The unimodal baselines of the paper's ablation (§4.2, Table 1)."""
+
 from __future__ import annotations
 
 import torch

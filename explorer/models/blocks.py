@@ -3,6 +3,7 @@
 Features stay channels last (N×T×H×W×C), so a 1×1 convolution is a linear
 map over the last axis: ``nn.Linear`` applied at every location.
 """
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """Checkpoints: an artifact (:mod:`explorer.artifacts`) whose JSON holds ``describe()`` and the model card."""
+
 from __future__ import annotations
 
 import datetime
@@ -9,7 +10,14 @@ from pathlib import Path
 
 import torch
 
-from explorer.artifacts import artifact_base, description_path, read_description, read_weights, save_artifact, weights_path
+from explorer.artifacts import (
+    artifact_base,
+    description_path,
+    read_description,
+    read_weights,
+    save_artifact,
+    weights_path,
+)
 from explorer.errors import CheckpointError
 from explorer.models.base import AVModel
 from explorer.models.registry import create_model, list_models, list_presets
@@ -34,8 +42,6 @@ def git_commit() -> str | None:
     return result.stdout.strip() or None
 
 
-
-
 def save_checkpoint(model: AVModel, path: str | os.PathLike, card: dict) -> Path:
     """Write ``path.safetensors`` + ``path.json``; the card gains ``git_commit`` and ``date`` if absent."""
     card = {"git_commit": git_commit(), "date": datetime.datetime.now().astimezone().isoformat(), **card}
@@ -51,7 +57,9 @@ def _read_description(json_path: Path) -> dict:
         )
     preset = description.get("preset")
     if preset is not None and (preset not in list_presets() or preset.partition(".")[0] != description["model"]):
-        raise CheckpointError(f"checkpoint file {json_path} names the unknown preset {preset!r} of {description['model']}.")
+        raise CheckpointError(
+            f"checkpoint file {json_path} names the unknown preset {preset!r} of {description['model']}."
+        )
     return description
 
 

@@ -3,6 +3,7 @@
 The paper adapts the image-text models (Relationship, FiLM) by putting audio
 where the text was and averaging over time to get one feature per video.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,7 +23,13 @@ from explorer.models.blocks import (
 from explorer.models.registry import register_model
 
 
-@register_model("relationship", label="Relationship network", family="fusion", explains=("space_attention",), tables={"comparison": 5})
+@register_model(
+    "relationship",
+    label="Relationship network",
+    family="fusion",
+    explains=("space_attention",),
+    tables={"comparison": 5},
+)
 class Relationship(AVModel):
     """Audio-visual relationship module (the paper's [35]): audio-guided visual attention, then an MLP fuses both.
 

@@ -4,6 +4,7 @@ The visual variants see only the visual conv features; the AV variants see the
 audio-visual space feature of STAN's Eq. 1 (visual conv maps next to the tiled
 audio MLP([a_t, ā])), as the paper's AV-CAM and AV-ABN do.
 """
+
 from __future__ import annotations
 
 import torch
@@ -55,7 +56,9 @@ class ABN(_ABNModel):
     uses_audio = False
 
 
-@register_model("av_abn", label="AV-ABN", family="intrinsic", explains=("space_attention", "cam"), tables={"comparison": 4})
+@register_model(
+    "av_abn", label="AV-ABN", family="intrinsic", explains=("space_attention", "cam"), tables={"comparison": 4}
+)
 class AVABN(_ABNModel):
     """ABN over the audio-visual space feature (paper §4.2, AV-ABN).
 

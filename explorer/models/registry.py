@@ -4,6 +4,7 @@
 pieces it returns and its named presets. ``create_model("stan.mean_pooling", ...)`` builds the ``stan`` architecture
 with that preset's settings, as timm's ``architecture.tag`` names do; the checkpoint records the preset.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,8 +37,14 @@ class ModelSpec:
 _SPECS: dict[str, ModelSpec] = {}
 
 
-def register_model(name: str, label: str, family: str, explains: tuple[str, ...] = (), tables: dict | None = None,
-                   presets: dict[str, Preset] | None = None) -> Callable[[type[AVModel]], type[AVModel]]:
+def register_model(
+    name: str,
+    label: str,
+    family: str,
+    explains: tuple[str, ...] = (),
+    tables: dict | None = None,
+    presets: dict[str, Preset] | None = None,
+) -> Callable[[type[AVModel]], type[AVModel]]:
     unknown = set(explains) - set(EXPLANATION_PIECES) or set(tables or {}) - set(PAPER_TABLES)
     if unknown:
         raise ValueError(f"model {name!r} registers unknown pieces or tables: {sorted(unknown)}")
@@ -98,8 +105,9 @@ def table_models(table: str) -> tuple[str, ...]:
 def create_model(name: str, num_classes: int, audio_dim: int, visual_dim: int, **config) -> AVModel:
     """A model by name or preset name; ``config`` overrides the preset's settings."""
     spec = model_spec(name)
-    model = spec.cls(num_classes=num_classes, audio_dim=audio_dim, visual_dim=visual_dim,
-                     **{**preset_config(name), **config})
+    model = spec.cls(
+        num_classes=num_classes, audio_dim=audio_dim, visual_dim=visual_dim, **{**preset_config(name), **config}
+    )
     model.preset = name if "." in name else None
     return model
 

@@ -22,6 +22,7 @@ over those axes (time: per clip; space: per clip for "normalized", per segment f
 (0, 1] with the peak at 1, so the 0.5 threshold of the perturbation test reads "at least half the peak weight", and
 it is exactly what the model pools with: holding it fixed reproduces the forward.
 """
+
 from __future__ import annotations
 
 import torch
@@ -50,13 +51,26 @@ def _space_gate(num_classes: int, hidden: int, layers: int) -> nn.Module:
 
 class _STANBase(AVModel):
     def __init__(
-        self, num_classes: int, audio_dim: int, visual_dim: int, hidden: int = 128, space_gate_layers: int = 2,
-        pooling: str = "mean", **config
+        self,
+        num_classes: int,
+        audio_dim: int,
+        visual_dim: int,
+        hidden: int = 128,
+        space_gate_layers: int = 2,
+        pooling: str = "mean",
+        **config,
     ):
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
-        super().__init__(num_classes, audio_dim, visual_dim, hidden=hidden, space_gate_layers=space_gate_layers,
-                         pooling=pooling, **config)
+        super().__init__(
+            num_classes,
+            audio_dim,
+            visual_dim,
+            hidden=hidden,
+            space_gate_layers=space_gate_layers,
+            pooling=pooling,
+            **config,
+        )
         self.pooling = pooling
         k, d = num_classes, hidden
         space_channels = 0
@@ -227,23 +241,35 @@ def _weighted_sum(features: Tensor | None, weights: Tensor) -> Tensor | None:
     return torch.bmm(weights.reshape(weights.shape[0], 1, -1), flat).squeeze(1)
 
 
-@register_model("stan", label="STAN (audio-visual)", family="stan",
-                explains=("space_attention", "time_attention", "cam", "cav"), tables={"ablations": 5, "comparison": 9},
-                # STAN as the paper pools (Eq. 6), beside whatever pooling a recipe picks.
-                presets={"mean_pooling": Preset("STAN (mean pooling)", {"pooling": "mean"})})
+@register_model(
+    "stan",
+    label="STAN (audio-visual)",
+    family="stan",
+    explains=("space_attention", "time_attention", "cam", "cav"),
+    tables={"ablations": 5, "comparison": 9},
+    # STAN as the paper pools (Eq. 6), beside whatever pooling a recipe picks.
+    presets={"mean_pooling": Preset("STAN (mean pooling)", {"pooling": "mean"})},
+)
 class STAN(_STANBase):
     """The full model: audio-visual space-time attention, trained with L_BCE + L_CAM + L_CAV (Eq. 8)."""
 
 
-@register_model("stan_visual", label="STAN (visual only)", family="stan", explains=("space_attention", "time_attention", "cam", "cav"),
-                tables={"ablations": 4})
+@register_model(
+    "stan_visual",
+    label="STAN (visual only)",
+    family="stan",
+    explains=("space_attention", "time_attention", "cam", "cav"),
+    tables={"ablations": 4},
+)
 class STANVisual(_STANBase):
     """Ablation: visual features only, still with space and time attention."""
 
     uses_audio = False
 
 
-@register_model("stan_audio", label="STAN (audio only)", family="stan", explains=("time_attention", "cav"), tables={"ablations": 2})
+@register_model(
+    "stan_audio", label="STAN (audio only)", family="stan", explains=("time_attention", "cav"), tables={"ablations": 2}
+)
 class STANAudio(_STANBase):
     """Ablation: audio features only, time attention only."""
 

@@ -2,6 +2,7 @@
 
 Nothing here imports streamlit, so every function is tested directly.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,6 +13,7 @@ import torch
 
 from explorer.models.base import PREDICTION_THRESHOLD, Explanation
 from explorer.training import min_max
+
 
 def unit_range(values: np.ndarray) -> np.ndarray:
     """Rescale a whole map to [0, 1] so raw CAM / CAV scores share the attention's colour scale; the same rule as
@@ -41,11 +43,17 @@ def predicted_classes(probs: np.ndarray) -> list[int]:
     return chosen or order[:1]
 
 
-def prediction_rows(probs: np.ndarray, classes: Sequence[str], labels: np.ndarray | None = None, top: int = 5) -> list[dict]:
+def prediction_rows(
+    probs: np.ndarray, classes: Sequence[str], labels: np.ndarray | None = None, top: int = 5
+) -> list[dict]:
     """The ``top`` most probable classes as table rows, with the ground truth when known."""
     rows = []
     for index in [int(i) for i in np.argsort(-probs)[:top]]:
-        row = {"class": classes[index], "probability": float(probs[index]), "predicted": bool(probs[index] >= PREDICTION_THRESHOLD)}
+        row = {
+            "class": classes[index],
+            "probability": float(probs[index]),
+            "predicted": bool(probs[index] >= PREDICTION_THRESHOLD),
+        }
         if labels is not None:
             row["true label"] = bool(labels[index])
         rows.append(row)
@@ -62,8 +70,14 @@ def export_json(result: Explanation, classes: Sequence[str], source: str, model_
     return json.dumps({"clip": source, "model_label": model_label, **result.to_json(classes)}, indent=1)
 
 
-def noisy_waveform(audio: np.ndarray, sample_rate: int, time_attention: np.ndarray, sigma2: float,
-                   relevant: bool, rng: np.random.Generator) -> np.ndarray:
+def noisy_waveform(
+    audio: np.ndarray,
+    sample_rate: int,
+    time_attention: np.ndarray,
+    sigma2: float,
+    relevant: bool,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Raw-audio analogue of the perturbation test: N(0, σ²) noise on the seconds whose attention is ≥ 0.5
     (``relevant``) or < 0.5, clipped to [-1, 1]."""
     chosen = (time_attention >= 0.5) if relevant else (time_attention < 0.5)
@@ -72,8 +86,9 @@ def noisy_waveform(audio: np.ndarray, sample_rate: int, time_attention: np.ndarr
     return np.clip(audio + noise * mask, -1.0, 1.0)
 
 
-def noisy_frame(frame: np.ndarray, attention: np.ndarray, sigma2: float, relevant: bool,
-                rng: np.random.Generator) -> np.ndarray:
+def noisy_frame(
+    frame: np.ndarray, attention: np.ndarray, sigma2: float, relevant: bool, rng: np.random.Generator
+) -> np.ndarray:
     """A frame with N(0, σ²) pixel noise (pixels in [0, 1]) where the frame-sized attention is ≥ 0.5 (or < 0.5)."""
     chosen = (attention >= 0.5) if relevant else (attention < 0.5)
     noise = rng.normal(0.0, np.sqrt(sigma2), size=frame.shape) * chosen[..., None]

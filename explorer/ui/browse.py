@@ -1,4 +1,5 @@
 """The Browse page's parts: dataset statistics, the predicted sample table, and one opened sample."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,9 @@ MAX_PREDICTED = 100  # explaining more clips on page load would make the page sl
 
 def videos_on_disk(context: PageContext) -> dict[int, Path]:
     """Sample index → video file, for the samples whose video is on disk."""
-    return {sample.index: path for sample in context.dataset.samples
-            if (path := context.video_path(sample)) is not None}
+    return {
+        sample.index: path for sample in context.dataset.samples if (path := context.video_path(sample)) is not None
+    }
 
 
 def annotations_only(context: PageContext) -> None:
@@ -28,8 +30,10 @@ def annotations_only(context: PageContext) -> None:
     with st.expander("Dataset statistics", expanded=True):
         stats = context.dataset.stats()
         splits = ", ".join(f"{name} {size}" for name, size in stats["split_sizes"].items())
-        st.markdown(f"{stats['num_samples']} videos · {stats['num_classes']} classes · splits: {splits} · "
-                    f"{stats['num_events']} annotated events")
+        st.markdown(
+            f"{stats['num_samples']} videos · {stats['num_classes']} classes · splits: {splits} · "
+            f"{stats['num_events']} annotated events"
+        )
         st.dataframe(stats["per_class"], hide_index=True, width="stretch")
 
 
@@ -61,16 +65,24 @@ def sample_table(context: PageContext, probs: dict[int, np.ndarray]) -> Sample |
     wanted = SampleFilter(
         classes=tuple(columns[0].multiselect("Class", dataset.classes, key="browse_classes")),
         split=columns[1].selectbox("Split", [None, *SPLITS], format_func=lambda s: s or "all", key="browse_split"),
-        correctness=columns[2].selectbox("Prediction", ["all", "correct", "incorrect"], key="browse_correct",
-                                         disabled=not probs),
+        correctness=columns[2].selectbox(
+            "Prediction", ["all", "correct", "incorrect"], key="browse_correct", disabled=not probs
+        ),
         confidence=columns[3].slider("Confidence", 0.0, 1.0, (0.0, 1.0), key="browse_confidence", disabled=not probs),
     )
     rows = filter_rows(sample_rows(dataset.samples, dataset.classes, probs), wanted)
     st.caption(f"{len(rows)} of {len(dataset.samples)} samples. Click a row to open it.")
     confidence = st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f")
-    table = st.dataframe(rows, hide_index=True, width="stretch", height=250, on_select="rerun",
-                         selection_mode="single-row", key="browse_table",
-                         column_config={"index": None, "confidence": confidence})  # index finds the sample
+    table = st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        height=250,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="browse_table",
+        column_config={"index": None, "confidence": confidence},
+    )  # index finds the sample
     if not rows:
         return None
     picked = table.selection.rows
@@ -94,9 +106,20 @@ def open_sample(context: PageContext, sample: Sample, on_disk: dict[int, Path], 
     classes = context.classes
     with prediction_column:
         views.predictions(result, classes, sample.labels)
-    views.explanation_views(clip, result, classes, sample.labels, annotation_boxes(sample, classes), "browse",
-                            sample.video_id, context.model)
+    views.explanation_views(
+        clip,
+        result,
+        classes,
+        sample.labels,
+        annotation_boxes(sample, classes),
+        "browse",
+        sample.video_id,
+        context.model,
+    )
     with st.expander("Counterfactuals: mute, blank or swap the audio"):
-        others = {other.video_id: (lambda path=path: cache.decode_clip(path)) for other in context.dataset.samples
-                  if (path := on_disk.get(other.index)) is not None and other.index != sample.index}
+        others = {
+            other.video_id: (lambda path=path: cache.decode_clip(path))
+            for other in context.dataset.samples
+            if (path := on_disk.get(other.index)) is not None and other.index != sample.index
+        }
         views.counterfactual_panel(clip, result, context.model_path, classes, others, "browse")

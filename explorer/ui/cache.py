@@ -4,6 +4,7 @@ Models, encoders and annotations are few and read-only: ``st.cache_resource``. D
 explanations and perturbation curves grow with the visitors: byte-bounded caches (:mod:`explorer.ui.memo`), keyed by
 the clip itself, so no caller passes a cache key by hand. The budgets below are the whole of what they may hold.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer.data import load_dataset as load_annotations, load_demo_dataset
+from explorer.data import load_dataset as load_annotations
+from explorer.data import load_demo_dataset
 from explorer.explain import checkpoint_encoder, explain_features
 from explorer.explain.perturbation import perturbation_test
 from explorer.media import Clip, load_clip
@@ -94,8 +96,9 @@ def explain(model_path: str, clip: Clip) -> Explanation:
 
 
 @memoize("perturbation curves", CURVES_MB)
-def perturbation_curve(model_path: str, clips: tuple[Clip, ...], sigma2_levels: tuple[float, ...], draws: int,
-                       relevant: bool) -> np.ndarray:
+def perturbation_curve(
+    model_path: str, clips: tuple[Clip, ...], sigma2_levels: tuple[float, ...], draws: int, relevant: bool
+) -> np.ndarray:
     """Mean TVD per σ² level over the clips, with a fixed seed so reruns agree."""
     batch = tuple(torch.from_numpy(np.stack(part)) for part in zip(*(features(model_path, clip) for clip in clips)))
     generator = torch.Generator().manual_seed(0)

@@ -1,4 +1,5 @@
 """Checkpoints and model cards as people read them (no streamlit)."""
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,11 @@ def _number(value: float) -> str:
 def metric_rows(card: dict) -> list[dict]:
     """The card's headline metrics as a small table (labels, not raw keys)."""
     metrics = card.get("metrics") or {}
-    return [{"metric": label, "value": _number(float(metrics[key]))}
-            for key, label in METRIC_LABELS.items() if isinstance(metrics.get(key), (int, float))]
+    return [
+        {"metric": label, "value": _number(float(metrics[key]))}
+        for key, label in METRIC_LABELS.items()
+        if isinstance(metrics.get(key), (int, float))
+    ]
 
 
 def _relation(text: str) -> str:
@@ -72,9 +76,16 @@ def _relation(text: str) -> str:
 def target_rows(card: dict) -> list[dict]:
     """Whether the demo targets are met, when the card records them."""
     targets = card.get("targets") or {}
-    return [{"metric": METRIC_LABELS.get(key, key), "target": _relation(str(entry.get("target", ""))),
-             "value": _number(float(entry["value"])), "met": "yes" if entry.get("met") else "no"}
-            for key, entry in targets.items() if isinstance(entry, dict) and "value" in entry]
+    return [
+        {
+            "metric": METRIC_LABELS.get(key, key),
+            "target": _relation(str(entry.get("target", ""))),
+            "value": _number(float(entry["value"])),
+            "met": "yes" if entry.get("met") else "no",
+        }
+        for key, entry in targets.items()
+        if isinstance(entry, dict) and "value" in entry
+    ]
 
 
 def encoder_summary(card: dict) -> str:

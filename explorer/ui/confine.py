@@ -1,4 +1,5 @@
-"""Typed paths on a public server: with EXPLORER_ROOTS set, only paths inside those folders are opened (no streamlit)."""
+"""Typed paths on a public server: with EXPLORER_ROOTS set, only paths inside those folders are opened."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,10 @@ from pathlib import Path
 from explorer.errors import InvalidInputError
 from explorer.paths import ROOTS_VARIABLE, allowed_roots
 
-REFUSAL = (f"That path is outside the folders this server opens ({ROOTS_VARIABLE}); ask whoever runs it to add its "
-           "folder there.")
+REFUSAL = (
+    f"That path is outside the folders this server opens ({ROOTS_VARIABLE}); ask whoever runs it to add its "
+    "folder there."
+)
 
 
 def confined(path: str | os.PathLike, suffixes: tuple[str, ...] = ()) -> Path:

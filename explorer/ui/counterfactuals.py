@@ -1,4 +1,5 @@
 """Counterfactual inputs: the same clip with its audio muted, its frames blanked, or another clip's audio."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 Pure numpy / OpenCV / plotly, no streamlit, so each builder is tested directly.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -33,8 +34,10 @@ def overlay_frames(frames: Sequence[np.ndarray], maps: np.ndarray, colormap: str
 
 def overlay_video(clip: Clip, maps: np.ndarray, colormap: str, opacity: float) -> bytes:
     """MP4 bytes of every frame with its second's attention map overlaid, with the original audio."""
-    stacks = [np.stack(overlay_frames(stack, np.repeat(maps[t][None], len(stack), axis=0), colormap, opacity))
-              for t, stack in enumerate(clip.frames)]
+    stacks = [
+        np.stack(overlay_frames(stack, np.repeat(maps[t][None], len(stack), axis=0), colormap, opacity))
+        for t, stack in enumerate(clip.frames)
+    ]
     overlaid = Clip.from_arrays(stacks, clip.audio if clip.has_audio else None, clip.sample_rate)
     with tempfile.TemporaryDirectory(prefix="explorer-export-") as folder:
         path = Path(folder) / "overlay.mp4"
@@ -54,7 +57,7 @@ def frame_strip(images: Sequence[np.ndarray], height: int = 120, gap: int = 4) -
 
 def frame_grid(images: Sequence[np.ndarray], per_row: int = 5, height: int = 160, gap: int = 4) -> np.ndarray:
     """Images in rows of ``per_row`` strips (a short last row is padded white), rows separated by white gaps."""
-    rows = [frame_strip(images[start:start + per_row], height, gap) for start in range(0, len(images), per_row)]
+    rows = [frame_strip(images[start : start + per_row], height, gap) for start in range(0, len(images), per_row)]
     width = max(row.shape[1] for row in rows)
     padded = [np.pad(row, ((0, 0), (0, width - row.shape[1]), (0, 0)), constant_values=255) for row in rows]
     spacer = np.full((gap, width, 3), 255, dtype=np.uint8)
@@ -105,21 +108,40 @@ def time_figure(
     if audio is not None and len(audio):
         times, amplitude = waveform_envelope(audio, sample_rate)
         peak = float(np.abs(amplitude).max()) or 1.0
-        figure.add_trace(go.Scatter(x=times, y=0.5 + 0.5 * amplitude / peak, name="waveform", mode="lines",
-                                    line={"color": "rgba(120,120,120,0.6)", "width": 1}, hoverinfo="skip"))
+        figure.add_trace(
+            go.Scatter(
+                x=times,
+                y=0.5 + 0.5 * amplitude / peak,
+                name="waveform",
+                mode="lines",
+                line={"color": "rgba(120,120,120,0.6)", "width": 1},
+                hoverinfo="skip",
+            )
+        )
     for (name, values), colour in zip(curves.items(), ("#d62728", "#1f77b4", "#2ca02c")):
         x, y = _step(np.asarray(values, dtype=float))
         figure.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines", line={"color": colour, "width": 3}))
     for label, start, end in boxes:
         visual = label.startswith(VISUAL_PREFIX)  # visual labels sit at the bottom so they never cover audio ones
-        figure.add_vrect(x0=start, x1=end, fillcolor=VISUAL_BOX if visual else AUDIO_BOX, line_width=0, layer="below",
-                         annotation_text=label, annotation_position="bottom left" if visual else "top left")
+        figure.add_vrect(
+            x0=start,
+            x1=end,
+            fillcolor=VISUAL_BOX if visual else AUDIO_BOX,
+            line_width=0,
+            layer="below",
+            annotation_text=label,
+            annotation_position="bottom left" if visual else "top left",
+        )
     if highlight is not None:
         figure.add_vrect(x0=highlight[0], x1=highlight[1], line={"color": "black", "width": 2, "dash": "dot"})
     # the legend sits above the plot and grows upwards, so it never covers a curve, even on a narrow column
-    figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 60, "b": 10},
-                         xaxis_title="time (s)", yaxis={"range": [-0.02, 1.12], "title": "attention"},
-                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
+    figure.update_layout(
+        height=340,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        xaxis_title="time (s)",
+        yaxis={"range": [-0.02, 1.12], "title": "attention"},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+    )
     return figure
 
 
@@ -128,8 +150,14 @@ def tvd_figure(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], ti
     figure = go.Figure()
     for name, (sigma2, tvd) in curves.items():
         figure.add_trace(go.Scatter(x=list(sigma2), y=list(tvd), name=name, mode="lines+markers"))
-    figure.update_layout(title=title, height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         xaxis_title="noise variance σ²", yaxis_title="TVD", yaxis_rangemode="tozero")
+    figure.update_layout(
+        title=title,
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title="noise variance σ²",
+        yaxis_title="TVD",
+        yaxis_rangemode="tozero",
+    )
     return figure
 
 
@@ -139,8 +167,17 @@ def pointing_figure(time_attention: np.ndarray, human_mask: np.ndarray) -> go.Fi
     figure = time_figure(None, 1, curves)
     figure.update_traces(line_dash="dash", selector={"name": "binary attention (≥ 0.5)"})  # visible where they coincide
     x, y = _step(np.asarray(human_mask, dtype=float))
-    figure.add_trace(go.Scatter(x=x, y=y, name="human mask", fill="tozeroy", mode="lines",
-                                line={"color": "rgba(46,160,67,0.8)"}, fillcolor="rgba(46,160,67,0.2)"))
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            name="human mask",
+            fill="tozeroy",
+            mode="lines",
+            line={"color": "rgba(46,160,67,0.8)"},
+            fillcolor="rgba(46,160,67,0.2)",
+        )
+    )
     return figure
 
 

@@ -1,4 +1,5 @@
-"""One guard around every page: known errors keep their sentence, anything else is one short st.error and a log entry."""
+"""One guard around every page: known errors keep their sentence; anything else is one st.error and a log entry."""
+
 from __future__ import annotations
 
 import logging
@@ -23,5 +24,6 @@ def page_guard(what: str = "this page") -> Iterator[None]:
     except Exception:  # the last line of defence: the traceback goes to the server log, never to the page
         reference = uuid.uuid4().hex[:8]
         LOG.exception("unexpected error while drawing %s [ref %s]", what, reference)
-        st.error(f"Something went wrong while drawing {what} (reference {reference}); the details are in the "
-                 "server log.")
+        st.error(
+            f"Something went wrong while drawing {what} (reference {reference}); the details are in the server log."
+        )

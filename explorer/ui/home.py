@@ -1,4 +1,5 @@
 """The home page: what STAN is, the loaded model, a where/when example and links to every page."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -15,7 +16,11 @@ from explorer.ui.samples import annotation_boxes
 PAGE_LINKS = (
     ("browse", "Browse", "Samples with their predictions; open one to see where and when the model looked."),
     ("upload", "Upload", "Explain a clip of your own (mp4, mov, webm, mkv, avi, ogv, flv)."),
-    ("perturbation", "Perturbation", "Add noise to relevant or irrelevant features and watch the prediction (Figure 3)."),
+    (
+        "perturbation",
+        "Perturbation",
+        "Add noise to relevant or irrelevant features and watch the prediction (Figure 3).",
+    ),
     ("pointing_game", "Pointing game", "Compare time attention with human temporal boxes (Table 3)."),
     ("compare", "Compare", "Two models side by side on the same clip."),
 )
@@ -74,31 +79,43 @@ def where_when_example(selection: state.Selection) -> None:
             break
         skipped += 1
     if shown is None:
-        st.info("The model classifies none of the demo samples right, so there is no example to show; Browse "
-                "shows them all.")
+        st.info(
+            "The model classifies none of the demo samples right, so there is no example to show; Browse "
+            "shows them all."
+        )
         return
     sample, clip, result, top = shown
     passed = f" (the first it gets right; it misses the {skipped} before it, which Browse shows)" if skipped else ""
-    st.markdown(f"{display_name(selection.model)} on demo clip **{sample.video_id}**{passed}: predicted "
-                f"**{classes[top]}** (probability {result.numpy('probs')[top]:.2f}); annotated: "
-                f"{', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}.")
+    st.markdown(
+        f"{display_name(selection.model)} on demo clip **{sample.video_id}**{passed}: predicted "
+        f"**{classes[top]}** (probability {result.numpy('probs')[top]:.2f}); annotated: "
+        f"{', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}."
+    )
     class_maps = leads_with_class_maps(selection.model.card, "space") and result.cam is not None
     cav_first = leads_with_class_maps(selection.model.card, "time") and result.cav is not None
     maps = space_maps(result, top if class_maps else None)
     if maps is not None:
         st.image(frame_grid(views.attention_overlays(clip, maps)), width="stretch")
-        what = (f"the class activation map (CAM) of “{classes[top]}”, rescaled to [0, 1]" if class_maps else
-                "A^s·A^t, space attention times time attention")
-        st.caption(f"**Where**: the middle frame of each second (0 s top left) with {what}, blended on top; red is "
-                   f"attended, blue ignored (range {maps.min():.2f} … {maps.max():.2f}).")
+        what = (
+            f"the class activation map (CAM) of “{classes[top]}”, rescaled to [0, 1]"
+            if class_maps
+            else "A^s·A^t, space attention times time attention"
+        )
+        st.caption(
+            f"**Where**: the middle frame of each second (0 s top left) with {what}, blended on top; red is "
+            f"attended, blue ignored (range {maps.min():.2f} … {maps.max():.2f})."
+        )
     if result.time_attention is not None:
         curves = {"time attention A^t": result.numpy("time_attention")}
         if cav_first:
             curves = {f"CAV of “{classes[top]}” (rescaled)": class_activation_values(result, top), **curves}
         figure = time_figure(clip.audio, clip.sample_rate, curves, annotation_boxes(sample, dataset.classes))
         st.plotly_chart(figure, width="stretch", key="home_time_chart")
-        st.caption("**When**: " + ("the class activation value (CAV) of the predicted class, rescaled to [0, 1], "
-                                   "and " if cav_first else "") + "time attention over the waveform (grey); shaded "
-                   "boxes are the annotated events (green: heard, purple: seen).")
+        st.caption(
+            "**When**: "
+            + ("the class activation value (CAV) of the predicted class, rescaled to [0, 1], and " if cav_first else "")
+            + "time attention over the waveform (grey); shaded "
+            "boxes are the annotated events (green: heard, purple: seen)."
+        )
     if reason := lead_reason(selection.model.card):
         st.caption("Which map each view opens on was measured: " + reason)

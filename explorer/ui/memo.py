@@ -5,6 +5,7 @@ byte budget and evicts the least recently used entries past it, so the server's 
 visitors come. Arguments make the key: a :class:`~explorer.media.Clip` by its fingerprint, so callers pass the clip
 itself and never a key by hand.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -1,5 +1,6 @@
 """The Perturbation page's parts (paper §4.3, Figure 3): one clip, several models on a subset, and a listenable
 illustration of the same relevance masks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,11 +31,13 @@ def noise_controls() -> tuple[int, tuple[float, ...]]:
     return draws, tuple(float(v) for v in np.round(np.linspace(0.0, top_sigma2, steps), 4))
 
 
-def curves(context: state.PageContext, model_path: str, samples: list[Sample], levels: tuple[float, ...],
-           draws: int) -> dict:
+def curves(
+    context: state.PageContext, model_path: str, samples: list[Sample], levels: tuple[float, ...], draws: int
+) -> dict:
     clips = tuple(context.clip(sample) for sample in samples)
-    return {kind: (levels, cache.perturbation_curve(model_path, clips, levels, draws, kind == "relevant"))
-            for kind in KINDS}
+    return {
+        kind: (levels, cache.perturbation_curve(model_path, clips, levels, draws, kind == "relevant")) for kind in KINDS
+    }
 
 
 def one_clip(context: state.PageContext, sample: Sample, levels: tuple[float, ...], draws: int) -> None:
@@ -42,20 +45,31 @@ def one_clip(context: state.PageContext, sample: Sample, levels: tuple[float, ..
     if not has_attention(model):
         st.info(f"{display_name(model)} has no attention, so nothing marks features relevant; pick another model.")
         return
-    figure = tvd_figure(curves(context, context.model_path, [sample], levels, draws),
-                        f"{display_name(model)} on {sample.video_id}")
+    figure = tvd_figure(
+        curves(context, context.model_path, [sample], levels, draws), f"{display_name(model)} on {sample.video_id}"
+    )
     st.plotly_chart(figure, width="stretch", key="perturbation_clip_chart")
-    st.caption("Dark blue: noise on the relevant features; light blue: on the irrelevant ones. Each point averages "
-               "the TVD over the noise draws.")
+    st.caption(
+        "Dark blue: noise on the relevant features; light blue: on the irrelevant ones. Each point averages "
+        "the TVD over the noise draws."
+    )
 
 
 def several_models(context: state.PageContext, available: list[Sample], levels: tuple[float, ...], draws: int) -> None:
     """Figure 3: every chosen checkpoint with attention on the first clips, relevant and irrelevant side by side."""
     comparable = [path for path in context.checkpoints() if has_attention(cache.load_model(path))]
-    chosen = st.multiselect("Models with attention", comparable, format_func=state.checkpoint_name,
-                            default=pick_defaults(comparable, PERTURBATION_DEFAULTS), key="perturbation_models")
-    size = st.slider("Clips in the subset", 1, len(available), min(8, len(available)), key="perturbation_subset") \
-        if len(available) > 1 else 1
+    chosen = st.multiselect(
+        "Models with attention",
+        comparable,
+        format_func=state.checkpoint_name,
+        default=pick_defaults(comparable, PERTURBATION_DEFAULTS),
+        key="perturbation_models",
+    )
+    size = (
+        st.slider("Clips in the subset", 1, len(available), min(8, len(available)), key="perturbation_subset")
+        if len(available) > 1
+        else 1
+    )
     if not (st.button("Run the test", key="perturbation_run") and chosen):
         return
     progress = st.progress(0.0, text="Perturbing…")
@@ -64,28 +78,37 @@ def several_models(context: state.PageContext, available: list[Sample], levels: 
         results[state.checkpoint_name(path)] = curves(context, path, available[:size], levels, draws)
         progress.progress(done / len(chosen), text=f"{done} of {len(chosen)} models")
     for column, kind in zip(st.columns(2), KINDS):
-        figure = tvd_figure({name: result[kind] for name, result in results.items()},
-                            f"({'ab'[kind == 'irrelevant']}) {kind} features")
+        figure = tvd_figure(
+            {name: result[kind] for name, result in results.items()}, f"({'ab'[kind == 'irrelevant']}) {kind} features"
+        )
         column.plotly_chart(figure, width="stretch", key=f"perturbation_{kind}_chart")
 
 
 def see_and_hear(context: state.PageContext, sample: Sample) -> None:
     """The relevance masks applied to the raw waveform and the pixels, as an illustration."""
-    st.info("An illustration only: the test perturbs encoder **features**, which cannot be played or shown. Here the "
-            "same relevance mask adds noise to the raw waveform (seconds with time attention ≥ 0.5) and to the "
-            "frame's pixels (where A^s·A^t ≥ 0.5).")
+    st.info(
+        "An illustration only: the test perturbs encoder **features**, which cannot be played or shown. Here the "
+        "same relevance mask adds noise to the raw waveform (seconds with time attention ≥ 0.5) and to the "
+        "frame's pixels (where A^s·A^t ≥ 0.5)."
+    )
     clip = context.clip(sample)
     result = context.explain(clip)
     sigma2 = st.slider("σ²", 0.0, 1.0, 0.2, step=0.05, key="perturbation_listen_sigma2")
-    relevant = st.toggle("Perturb the relevant part (off: the irrelevant part)", True, key="perturbation_listen_relevant")
+    relevant = st.toggle(
+        "Perturb the relevant part (off: the irrelevant part)", True, key="perturbation_listen_relevant"
+    )
     rng = np.random.default_rng(0)
     time_attention = result.numpy("time_attention")
     if time_attention is None and result.space_attention is None:
         st.info(f"{display_name(context.model)} has no attention, so there is no relevant part to perturb.")
     if time_attention is not None:
-        st.caption(f"The clip's audio with noise σ² = {sigma2} on its {'relevant' if relevant else 'irrelevant'} seconds:")
-        st.audio(noisy_waveform(clip.audio, clip.sample_rate, time_attention, sigma2, relevant, rng),
-                 sample_rate=clip.sample_rate)
+        st.caption(
+            f"The clip's audio with noise σ² = {sigma2} on its {'relevant' if relevant else 'irrelevant'} seconds:"
+        )
+        st.audio(
+            noisy_waveform(clip.audio, clip.sample_rate, time_attention, sigma2, relevant, rng),
+            sample_rate=clip.sample_rate,
+        )
     maps = space_maps(result, None)
     if maps is not None:
         second = int(np.argmax(time_attention)) if time_attention is not None else 0
@@ -93,5 +116,6 @@ def see_and_hear(context: state.PageContext, sample: Sample) -> None:
         attention = upsample_space(maps[second], frame.shape[:2])
         left, right, _ = st.columns(3)
         left.image(frame, caption=f"Clean frame at {second} s (the most attended second)", width="stretch")
-        right.image(noisy_frame(frame, attention, sigma2, relevant, rng), caption=f"With noise, σ² = {sigma2}",
-                    width="stretch")
+        right.image(
+            noisy_frame(frame, attention, sigma2, relevant, rng), caption=f"With noise, σ² = {sigma2}", width="stretch"
+        )

@@ -1,4 +1,5 @@
 """Sample tables, filters and annotation boxes for Browse and the pointing game (no streamlit)."""
+
 from __future__ import annotations
 
 import zipfile

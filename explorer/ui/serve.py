@@ -1,4 +1,5 @@
 """Start the app with ``streamlit run`` on a free loopback port (the browser test and the app benchmark use it)."""
+
 from __future__ import annotations
 
 import socket
@@ -10,7 +11,6 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from explorer.paths import HOME_PAGE, REPO_ROOT
-
 
 
 def free_port() -> int:
@@ -38,8 +38,21 @@ def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120) -> No
 def running_app() -> Iterator[tuple[str, subprocess.Popen]]:
     """(url, server process) of a headless app that answers its health check; stopped on exit."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(HOME_PAGE), "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(HOME_PAGE),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.fileWatcherType",
+        "none",
+    ]
     server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -4,6 +4,7 @@
 checks every page needs (a model, a model that knows the dataset's classes, clips on disk) once, here.
 What is loaded and computed is cached in :mod:`explorer.ui.cache`.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,10 @@ def misfit(model: AVModel, dataset: Dataset) -> str | None:
     """Why ``model`` cannot explain ``dataset`` (None when it can): the one wording of that check."""
     if model.num_classes == len(dataset.classes):
         return None
-    return (f"{display_name(model)} knows {model.num_classes} classes but {dataset.name} has "
-            f"{len(dataset.classes)}; pick a checkpoint trained on {dataset.name} in the sidebar.")
+    return (
+        f"{display_name(model)} knows {model.num_classes} classes but {dataset.name} has "
+        f"{len(dataset.classes)}; pick a checkpoint trained on {dataset.name} in the sidebar."
+    )
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,10 @@ class PageContext:
         and the end of the page."""
         found = [sample for sample in self.dataset.samples if keep(sample) and self.video_path(sample) is not None]
         if not found:
-            st.info(f"{needs} No such clip of {self.dataset.name} is on disk: choose the demo samples, or set the "
-                    "dataset root in the sidebar.")
+            st.info(
+                f"{needs} No such clip of {self.dataset.name} is on disk: choose the demo samples, or set the "
+                "dataset root in the sidebar."
+            )
             st.stop()
         return found
 
@@ -162,7 +167,11 @@ def _model_picker() -> tuple[AVModel | None, str | None, str | None]:
     preferred = pick_defaults(found, ["stan"])
     default = found.index(preferred[0]) if preferred else 0
     choice = st.sidebar.selectbox(
-        "Model", options, index=default, key="model_choice", format_func=checkpoint_name,
+        "Model",
+        options,
+        index=default,
+        key="model_choice",
+        format_func=checkpoint_name,
         help="Every checkpoint under the checkpoints folder (EXPLORER_CHECKPOINTS_DIR), or a path you type.",
     )
     if choice == CUSTOM_PATH:
@@ -187,8 +196,10 @@ def checkpoint_name(path: str) -> str:
 def model_card(model: AVModel) -> None:
     """Classes, metrics, encoder, demo targets and the retrain command of the model's card."""
     card = model.card
-    st.markdown(f"**{display_name(model)}** · {model.num_classes} classes · trained on "
-                f"**{card.get('dataset', 'unknown data')}** · encoder {encoder_summary(card)}")
+    st.markdown(
+        f"**{display_name(model)}** · {model.num_classes} classes · trained on "
+        f"**{card.get('dataset', 'unknown data')}** · encoder {encoder_summary(card)}"
+    )
     # st.table is static HTML: lighter for the browser than the interactive grid, which Home would otherwise load
     if rows := metric_rows(card):
         st.caption(card.get("metrics_split", "Metrics"))
@@ -217,8 +228,10 @@ def sidebar() -> Selection:
     root = None
     if dataset in DATASET_ROOT_VARIABLES:
         typed = st.sidebar.text_input(
-            f"{label} root (videos and/or a feature store)", value=os.environ.get(DATASET_ROOT_VARIABLES[dataset], ""),
-            key=f"{dataset}_root", help=f"Or set {DATASET_ROOT_VARIABLES[dataset]} before starting the app.",
+            f"{label} root (videos and/or a feature store)",
+            value=os.environ.get(DATASET_ROOT_VARIABLES[dataset], ""),
+            key=f"{dataset}_root",
+            help=f"Or set {DATASET_ROOT_VARIABLES[dataset]} before starting the app.",
         ).strip()
         root = Path(typed) if typed else None
         if root is not None:
@@ -229,11 +242,18 @@ def sidebar() -> Selection:
                 root = None
     st.sidebar.header("Display")
     settings()
-    st.sidebar.selectbox("Colormap", list(COLORMAPS), key="colormap",
-                         help="How attention values become colours; with jet, red is attended and blue ignored.")
+    st.sidebar.selectbox(
+        "Colormap",
+        list(COLORMAPS),
+        key="colormap",
+        help="How attention values become colours; with jet, red is attended and blue ignored.",
+    )
     st.sidebar.slider("Overlay opacity", 0.0, 1.0, step=0.05, key="opacity", help="0: the bare frame; 1: only the map.")
-    st.sidebar.toggle("Stretch maps to each clip's range", key="stretch_maps",
-                      help="Helps when the attention is nearly uniform; the caption still gives the raw range.")
+    st.sidebar.toggle(
+        "Stretch maps to each clip's range",
+        key="stretch_maps",
+        help="Helps when the attention is nearly uniform; the caption still gives the raw range.",
+    )
     st.session_state["selection"] = Selection(model, model_path, problem, dataset, root)
     return st.session_state["selection"]
 
@@ -241,5 +261,3 @@ def sidebar() -> Selection:
 def selection() -> Selection:
     """What the sidebar (drawn by Home.py before each page) selected in this run."""
     return st.session_state["selection"]
-
-

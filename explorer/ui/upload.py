@@ -1,4 +1,5 @@
 """The Upload page's part: decode, encode and explain an upload, each step shown, its error in one sentence."""
+
 from __future__ import annotations
 
 import streamlit as st
