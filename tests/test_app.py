@@ -13,6 +13,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from app_testing import PAGES, assert_clean, chart_text, demo_checkpoint, run_app
 from media_factory import make_video
 
 from explorer.data import load_demo_dataset
@@ -20,38 +21,8 @@ from explorer.data.dataset import Sample
 from explorer.errors import DataError
 from explorer.media import Clip, load_clip
 from explorer.models import Explanation
-from explorer.paths import HOME_PAGE, checkpoints_dir, demo_samples_dir
+from explorer.paths import checkpoints_dir, demo_samples_dir
 from explorer.ui import analysis, cards, counterfactuals, figures, samples
-
-streamlit_testing = pytest.importorskip("streamlit.testing.v1")
-HOME = str(HOME_PAGE)
-PAGES = ("browse", "upload", "perturbation", "pointing_game", "compare")
-
-
-def demo_checkpoint(name: str) -> str:
-    return str(checkpoints_dir() / "demo" / name)
-
-
-def run_app(page: str | None = None, model: str | None = None):
-    app = streamlit_testing.AppTest.from_file(HOME, default_timeout=120).run()
-    if model is not None:
-        app.sidebar.selectbox(key="model_choice").set_value(demo_checkpoint(model)).run()
-    if page is not None:
-        app.switch_page(f"../pages/{page}.py").run()
-    return app
-
-
-def assert_clean(app) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
-
-
-def chart_text(app) -> str:
-    """The trace names and titles of every plotly chart on the page."""
-    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
-    names = [trace.get("name", "") for spec in specs for trace in spec["data"]]
-    titles = [spec["layout"].get("title", {}).get("text", "") for spec in specs]
-    return " | ".join(names + titles)
 
 
 # -- pure helpers ---------------------------------------------------------------------------------

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from explorer.paths import REPO_ROOT
+from explorer.paths import REPO_ROOT, demo_samples_dir
+from explorer.ui.home import PAGE_LINKS
 from explorer.ui.serve import running_app
-from tests.test_app import PAGES, demo_samples
+
+PAGES = [page for page, _, _ in PAGE_LINKS]
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -94,7 +96,7 @@ def test_page_renders_without_errors(app_url, page, name):
 
 def test_upload_a_clip(app_url, page):
     url = app_url
-    clip = next((demo_samples() / "clips").glob("*.mp4"))
+    clip = next((demo_samples_dir() / "clips").glob("*.mp4"))
     page.set_viewport_size(VIEWPORT)
     page.goto(f"{url}/upload")
     settle(page)

@@ -1,18 +1,16 @@
-"""The Pointing game page's parts (paper §4.3, Table 3): one clip, the whole dataset through
-:func:`explorer.evaluation.temporal_pointing`, and the spatial game on the demo's object masks."""
+"""The Pointing game page's parts (paper §4.3, Table 3): one clip, the whole dataset, and the spatial game on the
+demo's object masks, all scored by :mod:`explorer.explain.pointing`."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-import torch
 
 from explorer.data.dataset import Sample
-from explorer.evaluation import temporal_pointing
 from explorer.explain.pointing import pointing_game, spatial_pointing_details, trivial_spatial_hits
 from explorer.media import Clip
 from explorer.models import AVModel, Explanation, display_name, model_spec
-from explorer.training import predict
+from explorer.paths import demo_samples_dir
 from explorer.ui import cache, state
 from explorer.ui.figures import draw_peak, frame_grid, pointing_figure
 from explorer.ui.samples import demo_event_masks
@@ -22,20 +20,30 @@ def has_time_attention(model: AVModel) -> bool:
     return "time_attention" in model_spec(model.name).explains
 
 
+def overlap(attention: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both curves cut to the seconds they share: an annotation covers its dataset's clip length (10 s in AVE), which
+    a shorter or longer video does not have."""
+    seconds = min(len(attention), len(mask))
+    return attention[:seconds], mask[:seconds]
+
+
 def one_clip(model: AVModel, sample: Sample, result: Explanation) -> None:
     if not has_time_attention(model):
         st.info(f"{display_name(model)} has no time attention, so it cannot play the temporal pointing game.")
         return
-    attention, human = result.numpy("time_attention"), sample.time_mask_any
+    attention, human = overlap(result.numpy("time_attention"), sample.time_mask_any)
+    if len(attention) < max(result.num_segments, len(sample.time_mask_any)):
+        st.caption(
+            f"The annotation covers {len(sample.time_mask_any)} s and the clip {result.num_segments} s: the "
+            f"game scores the {len(attention)} s they share."
+        )
     columns = st.columns(3)
-    for column, (label, curve, binary) in zip(
-        columns,
-        (
-            ("MAE, soft attention", attention, False),
-            ("MAE, binary attention", attention, True),
-            ("MAE of “every second” (reference)", np.ones_like(attention), False),
-        ),
-    ):
+    games = (
+        ("MAE, soft attention", attention, False),
+        ("MAE, binary attention", attention, True),
+        ("MAE of “every second” (reference)", np.ones_like(attention), False),
+    )
+    for column, (label, curve, binary) in zip(columns, games):
         column.metric(label, f"{pointing_game([curve], [human], binary=binary):.3f}")
     st.plotly_chart(pointing_figure(attention, human), width="stretch", key="pointing_chart")
     st.caption(
@@ -46,25 +54,24 @@ def one_clip(model: AVModel, sample: Sample, result: Explanation) -> None:
 
 
 def dataset_rows(context: state.PageContext, samples: list[Sample]) -> list[dict]:
-    """Table 3 on the clips: each checkpoint with time attention, soft and binary, with "every second" beside."""
-    rows, masks = [], [sample.time_mask_any for sample in samples]
+    """Table 3 on the clips (each over the seconds its clip and annotation share): every checkpoint with time
+    attention, soft and binary, and answering "every second" beside them."""
+    rows, masks = [], []
     candidates = [path for path in context.checkpoints() if has_time_attention(cache.load_model(path))]
     progress = st.progress(0.0)
     for done, path in enumerate(candidates, start=1):
-        features = [
-            tuple(torch.from_numpy(part) for part in cache.features(path, context.clip(sample))) for sample in samples
+        pairs = [
+            overlap(context.explain(context.clip(sample), path).numpy("time_attention"), sample.time_mask_any)
+            for sample in samples
         ]
-        items = [
-            (audio, visual, torch.tensor(sample.labels), index)
-            for index, ((audio, visual), sample) in enumerate(zip(features, samples))
-        ]
-        scores = temporal_pointing(predict(cache.load_model(path), items), masks)
+        attention, masks = [pair[0] for pair in pairs], [pair[1] for pair in pairs]
         for kind in ("soft", "binary"):
+            mae = pointing_game(attention, masks, binary=kind == "binary")
             rows.append(
                 {
                     "model": f"{state.checkpoint_name(path)} + {kind} attention",
-                    "clips": scores["pointing_clips"],
-                    "MAE": round(scores[f"pointing_mae_{kind}"], 3),
+                    "clips": len(samples),
+                    "MAE": round(mae, 3),
                 }
             )
         progress.progress(done / len(candidates), text=f"{done} of {len(candidates)} checkpoints")
@@ -80,13 +87,15 @@ def dataset_rows(context: state.PageContext, samples: list[Sample]) -> list[dict
 
 
 def spatial(context: state.PageContext, sample: Sample, clip: Clip, result: Explanation) -> None:
-    masks = demo_event_masks(state.demo_samples_dir(), sample.video_id) if context.selection.dataset == "demo" else None
+    masks = demo_event_masks(demo_samples_dir(), sample.video_id) if context.selection.dataset == "demo" else None
     space = result.numpy("space_attention")
     if masks is None or space is None:
         st.info(
             "Spatial pointing needs object masks (only the demo samples have them) and a model with space attention."
         )
         return
+    seconds = min(len(space), len(masks))  # the masks cover the annotated clip, the video may differ
+    space, masks = space[:seconds], masks[:seconds]
     details = spatial_pointing_details([space], [list(masks)])
     centre = trivial_spatial_hits([list(masks)])["centre"]
     st.metric(
@@ -95,7 +104,7 @@ def spatial(context: state.PageContext, sample: Sample, clip: Clip, result: Expl
         help=f"{details.skipped} seconds without a visible sounding object were skipped. Always pointing at "
         f"the frame's centre would hit {centre:.0%} of them.",
     )
-    drawn = [draw_peak(clip.middle_frame(t), space[t], masks[t]) for t in range(clip.num_segments) if masks[t].any()]
+    drawn = [draw_peak(clip.middle_frame(t), space[t], masks[t]) for t in range(seconds) if masks[t].any()]
     if drawn:
         st.image(
             frame_grid(drawn),

@@ -20,7 +20,7 @@ from explorer.errors import ExplorerError
 from explorer.explain.overlay import COLORMAPS
 from explorer.media import Clip
 from explorer.models import AVModel, Explanation, display_name, list_checkpoints
-from explorer.paths import DATASET_ROOT_VARIABLES, PAGES_DIR, checkpoints_dir, demo_samples_dir  # noqa: F401
+from explorer.paths import DATASET_ROOT_VARIABLES, checkpoints_dir, demo_samples_dir
 from explorer.ui import cache
 from explorer.ui.cards import checkpoint_label, encoder_summary, metric_rows, pick_defaults, target_rows
 from explorer.ui.confine import confined

@@ -1,0 +1,156 @@
+"""Many visitors at once: simultaneous browser sessions each upload a different clip, then open every page.
+
+    .venv/bin/python benchmarks/bench_load.py [--sessions 8] [--rounds 2] [--deadline 900]
+
+Loopback only (the app is started on 127.0.0.1), bounded in sessions and in time (``--deadline`` seconds in all).
+Each session uploads its own real clip, waits for the upload's views, then clicks through Browse, Perturbation,
+Pointing game and Compare in the sidebar, timing each page from the click until its views are drawn and the script
+has finished. Round 2 repeats with fresh sessions and the same clips, so the server's memory after round 1 and after
+round 2 shows whether it grows with the number of visitors beyond the byte-bounded caches (docs/ARCHITECTURE.md).
+
+Prints, per page, p50 and p95 seconds to the views over all sessions, and the server's resident memory before the
+first visitor, after each round, and its growth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from explorer.paths import REAL_MEDIA, demo_samples_dir  # noqa: E402
+from explorer.ui.serve import running_app  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+PAGES = {"Browse": 1, "Perturbation": 1, "Pointing game": 1, "Compare": 2}  # sidebar title -> charts it draws
+BUSY = '[data-testid="stStatusWidget"], [data-testid="stSpinner"]'
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def clips(count: int) -> list[Path]:
+    """Different real clips: the shipped real videos, then demo samples."""
+    found = sorted((REAL_MEDIA / "videos").glob("*.mp4")) + sorted((demo_samples_dir() / "clips").glob("*.mp4"))
+    if len(found) < count:
+        raise SystemExit(f"only {len(found)} clips to upload; ask for at most that many sessions")
+    return found[:count]
+
+
+async def settle(page, timeout_s: float, quiet_s: float = 1.0) -> None:
+    """Until the script has finished: no status widget or spinner for ``quiet_s``."""
+    deadline, quiet_since = time.monotonic() + timeout_s, None
+    busy = page.locator(BUSY)
+    while time.monotonic() < deadline:
+        if await busy.count():
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            return
+        await page.wait_for_timeout(100)
+    raise TimeoutError("the page was still running at the deadline")
+
+
+async def views_drawn(page, charts: int, timeout_s: float, images: bool = True) -> None:
+    await page.wait_for_function(
+        "([charts, images]) => document.querySelectorAll('.js-plotly-plot .main-svg').length >= charts && "
+        "(!images || document.querySelector('[data-testid=\"stImage\"] img'))",
+        arg=[charts, images],
+        timeout=timeout_s * 1000,
+    )
+    await settle(page, timeout_s)
+    if await page.locator(ERRORS).count():
+        raise RuntimeError(await page.locator(ERRORS).first.inner_text())
+
+
+async def visit(browser, url: str, clip: Path, timeout_s: float) -> dict[str, float]:
+    """One visitor: upload ``clip``, then every page; seconds from each action to its views."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    times = {}
+    try:
+        await page.goto(f"{url}/upload")
+        await page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(timeout=timeout_s * 1000)
+        start = time.perf_counter()
+        await page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
+        await page.get_by_text("Decoded, encoded and explained").wait_for(timeout=timeout_s * 1000)
+        await views_drawn(page, 1, timeout_s)
+        times["Upload"] = time.perf_counter() - start
+        for title, charts in PAGES.items():
+            start = time.perf_counter()
+            await page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+            await (
+                page.get_by_role("heading", level=1)
+                .filter(has_text=title.split()[0])
+                .wait_for(timeout=timeout_s * 1000)
+            )
+            await views_drawn(page, charts, timeout_s, images=title != "Pointing game")
+            times[title] = time.perf_counter() - start
+    finally:
+        await context.close()
+    return times
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def bench(sessions: int, rounds: int, deadline_s: float) -> None:
+    from playwright.async_api import async_playwright
+
+    started = time.monotonic()
+    uploads = clips(sessions)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        with running_app() as (url, server):
+            memory = {"idle": rss_mib(server.pid)}
+            per_page: dict[str, list[float]] = {}
+            for round_ in range(1, rounds + 1):
+                left = deadline_s - (time.monotonic() - started)
+                if left <= 0:
+                    raise SystemExit(f"deadline of {deadline_s} s reached before round {round_}")
+                results = await asyncio.wait_for(
+                    asyncio.gather(*(visit(browser, url, clip, left) for clip in uploads)), timeout=left
+                )
+                for times in results:
+                    for name, seconds in times.items():
+                        per_page.setdefault(name, []).append(seconds)
+                memory[f"after round {round_}"] = rss_mib(server.pid)
+        await browser.close()
+    print(f"{sessions} simultaneous sessions x {rounds} rounds, each a different clip; seconds to the views")
+    print(f"{'page':<15} {'p50':>6} {'p95':>6} {'max':>6}  n")
+    for name, values in per_page.items():
+        print(
+            f"{name:<15} {statistics.median(values):6.1f} {percentile(values, 0.95):6.1f} {max(values):6.1f}  "
+            f"{len(values)}"
+        )
+    for label, mib in memory.items():
+        print(f"server memory {label:<15} {mib:7.0f} MiB")
+    growth = memory[f"after round {rounds}"] - memory["after round 1"]
+    print(f"server memory growth from round 1 to round {rounds}: {growth:+.0f} MiB")
+    print(f"total {time.monotonic() - started:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=8, help="simultaneous browser sessions (at most 18)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of fresh sessions")
+    parser.add_argument("--deadline", type=float, default=900, help="seconds for the whole run")
+    args = parser.parse_args()
+    asyncio.run(bench(min(args.sessions, 18), args.rounds, args.deadline))
+
+
+if __name__ == "__main__":
+    main()
