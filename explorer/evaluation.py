@@ -170,3 +170,42 @@ def encode_demo_folder(model: AVModel, dataset, root: Path) -> tuple[list, list,
         time_masks.append(sample.time_mask_any)
         space_masks.append(segment_masks.get(sample.video_id))
     return items, time_masks, space_masks
+
+
+def annotated_clips(
+    items: Sequence, time_masks: Sequence[np.ndarray | None], space_masks: Sequence[np.ndarray | None] | None
+) -> list:
+    """Feature items ``(audio, visual, labels, index)`` with their masks as the methods' AnnotatedClip: the class
+    explained is the clip's first true label (the annotated event's), and each mask is cut to the seconds it shares
+    with the clip (an annotation covers its dataset's clip length, a video may be shorter)."""
+    from explorer.explain.methods.metrics import AnnotatedClip
+
+    clips = []
+    for (audio, visual, labels, _), time_mask, space_mask in zip(items, time_masks, space_masks or [None] * len(items)):
+        seconds = audio.shape[0]
+        clips.append(
+            AnnotatedClip(
+                audio,
+                visual,
+                int(np.flatnonzero(np.asarray(labels))[0]),
+                None if time_mask is None else np.asarray(time_mask)[:seconds],
+                None if space_mask is None else np.asarray(space_mask)[:seconds],
+            )
+        )
+    return clips
+
+
+def evaluate_methods(model: AVModel, clips: Sequence, names: Sequence[str], draws: int = 16, seed: int = 0) -> dict:
+    """Every explanation method's scores on ``clips`` (:func:`annotated_clips`), by method name; a method that does
+    not apply to the model says why instead (``unavailable``) and has no scores."""
+    from explorer.explain.methods import create_method
+    from explorer.explain.methods.metrics import score_method
+
+    results = {}
+    for name in names:
+        method = create_method(name)
+        reason = method.unavailable(model)
+        results[name] = (
+            {"unavailable": reason} if reason else score_method(model, method, clips, draws=draws, seed=seed)
+        )
+    return results

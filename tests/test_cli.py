@@ -360,6 +360,26 @@ def test_evaluate_demo_folder_scores_where_and_when(demo_run, tmp_path):
     assert len(result["sigma2"]) == len(result["tvd_relevant"]) == len(result["tvd_irrelevant"]) == 11
 
 
+def test_evaluate_scores_explanation_methods(demo_run, tmp_path, capsys):
+    corpus, checkpoint = demo_run
+    out = tmp_path / "methods.json"
+    arguments = ["--methods", "attention,gradient_x_input,grad_cam", "--methods-clips", "2", "--draws", "2"]
+    assert cli.main(["evaluate", str(checkpoint), "--data", str(corpus), "--json", str(out), *arguments]) == 0
+    result = json.loads(out.read_text())
+    assert result["methods_clips"] == 2 and set(result["methods"]) == {"attention", "gradient_x_input", "grad_cam"}
+    for name, scores in result["methods"].items():
+        assert 0 <= scores["spatial_hit_rate"] <= 1 and 0 <= scores["spatial_energy_in_mask"] <= 1, name
+        assert scores["tvd_relevant"] >= 0 and 0 <= scores["deletion_auc"] <= 1, name
+    assert result["methods"]["grad_cam"]["pointing_mae_soft"] is None  # Grad-CAM gives no time map
+    assert "explanation methods on 2 clips" in capsys.readouterr().out
+
+
+def test_evaluate_rejects_an_unknown_method(demo_run, capsys):
+    corpus, checkpoint = demo_run
+    stderr = in_process_error(capsys, ["evaluate", str(checkpoint), "--data", str(corpus), "--methods", "lime"])
+    assert "choose among attention" in stderr
+
+
 def test_explain_prints_and_writes_attention(demo_run, tmp_path, capsys):
     corpus, checkpoint = demo_run
     clip = sorted((corpus / "clips").glob("*.mp4"))[0]

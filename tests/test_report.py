@@ -30,6 +30,10 @@ def test_report_on_a_few_fresh_clips(tmp_path):
                 "9002",
                 "--draws",
                 "2",
+                "--methods",
+                "attention,grad_cam",
+                "--method-clips",
+                "2",
             ]
         )
         == 0
@@ -44,6 +48,7 @@ def test_report_on_a_few_fresh_clips(tmp_path):
         "Figure 4",
         "STAN targets",
         "STAN's pooling",
+        "Explanation methods (first 2 test clips)",
     ):
         assert section in readme
     for name in DEMO_CHECKPOINTS:
@@ -55,6 +60,10 @@ def test_report_on_a_few_fresh_clips(tmp_path):
     stan = report["metrics"]["stan"]
     assert len(stan["tvd_relevant"]) == len(stan["sigma2"]) == 11
     assert stan["spatial_hit_rate"] is not None and report["metrics"]["stan_audio"]["spatial_hit_rate"] is None
+    methods = report["methods"]["scores"]
+    assert set(methods) == {"stan", "abn", "av_abn", "film", "attention_fusion"}
+    assert "unavailable" in methods["film"]["attention"]  # no attention of its own: said, not faked
+    assert 0 <= methods["stan"]["grad_cam"]["spatial_hit_rate"] <= 1 and "| reference |" in readme
 
 
 @pytest.mark.parametrize("case", ["missing folder", "no models", "missing encoder weights", "out is a file", "bad n"])

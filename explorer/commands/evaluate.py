@@ -8,6 +8,7 @@ from pathlib import Path
 from explorer.commands.options import (
     add_feature_arguments,
     load_named_dataset,
+    method_list,
     open_features,
     positive_int,
     resolve_device,
@@ -16,7 +17,16 @@ from explorer.commands.options import (
 )
 from explorer.errors import CheckpointError, DataError
 
-DEMO_DRAWS = 20  # demo evaluations always report the perturbation curves, with fewer draws to stay quick
+DEMO_DRAWS = 20
+METHOD_COLUMNS = {  # score key -> column title of the printed table
+    "spatial_hit_rate": "hit rate",
+    "spatial_energy_in_mask": "energy in",
+    "pointing_mae_soft": "time MAE",
+    "tvd_relevant": "TVD rel",
+    "tvd_irrelevant": "TVD irrel",
+    "deletion_auc": "deletion",
+    "deletion_auc_random": "del random",
+}  # demo evaluations always report the perturbation curves, with fewer draws to stay quick
 
 
 def sigma2_list(text: str) -> list[float]:
@@ -49,6 +59,15 @@ def add_parser(subparsers) -> None:
         "--draws", type=positive_int, help=f"noise draws per level (default 100; {DEMO_DRAWS} with --data)"
     )
     parser.add_argument("--sigma2", type=sigma2_list, help="noise variances, comma-separated (default 0,0.1,...,1)")
+    parser.add_argument(
+        "--methods",
+        type=method_list,
+        help="also score these explanation methods, comma-separated (attention, integrated_gradients, grad_cam, "
+        "occlusion, gradient_x_input)",
+    )
+    parser.add_argument(
+        "--methods-clips", type=positive_int, metavar="N", help="score the methods on the first N clips (default all)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -84,7 +103,11 @@ def _store_evaluation(args, model, options: dict) -> dict:
     _check_classes(model, list(dataset.classes), f"dataset {name}")
     samples = samples_with_features(dataset.split(args.split), features, args.split)
     time_masks = [sample.time_mask_any for sample in samples]
-    return evaluate_model(model, FeatureDataset(samples, features), time_masks, None, **options)
+    items = FeatureDataset(samples, features)
+    return {
+        **evaluate_model(model, items, time_masks, None, **options),
+        **_methods(args, model, items, time_masks, None),
+    }
 
 
 def _demo_evaluation(args, model, options: dict) -> dict:
@@ -93,7 +116,25 @@ def _demo_evaluation(args, model, options: dict) -> dict:
     dataset = load_named_dataset("demo", args.data)
     _check_classes(model, list(dataset.classes), f"demo folder {args.data}")
     clips, time_masks, space_masks = encode_demo_folder(model, dataset, Path(args.data))
-    return evaluate_model(model, clips, time_masks, space_masks, **{**options, "perturb": True})
+    return {
+        **evaluate_model(model, clips, time_masks, space_masks, **{**options, "perturb": True}),
+        **_methods(args, model, clips, time_masks, space_masks),
+    }
+
+
+def _methods(args, model, items, time_masks, space_masks) -> dict:
+    """``{"methods": {name: scores}}`` when --methods asks for them, else nothing."""
+    if not args.methods:
+        return {}
+    from explorer.evaluation import annotated_clips, evaluate_methods
+
+    count = min(len(items), args.methods_clips or len(items))
+    chosen = [items[index] for index in range(count)]
+    clips = annotated_clips(chosen, time_masks[:count], None if space_masks is None else space_masks[:count])
+    return {
+        "methods": evaluate_methods(model, clips, args.methods, draws=args.draws or DEMO_DRAWS),
+        "methods_clips": count,
+    }
 
 
 def _print_report(result: dict) -> None:
@@ -119,6 +160,15 @@ def _print_report(result: dict) -> None:
     )
     for level, relevant, irrelevant in zip(result["sigma2"], result["tvd_relevant"], result["tvd_irrelevant"]):
         print(f"  σ²={level:<4g} TVD relevant {relevant:.4f}  irrelevant {irrelevant:.4f}")
+    if result.get("methods"):
+        print(f"  explanation methods on {result['methods_clips']} clips (each map scored against the annotations):")
+        print(f"    {'method':<21}" + "".join(f"{column:>11}" for column in METHOD_COLUMNS.values()))
+        for name, scores in result["methods"].items():
+            if "unavailable" in scores:
+                print(f"    {name:<21}{scores['unavailable']}")
+                continue
+            cells = ["n/a" if scores[key] is None else f"{scores[key]:.3f}" for key in METHOD_COLUMNS]
+            print(f"    {name:<21}" + "".join(f"{cell:>11}" for cell in cells))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -112,3 +112,14 @@ def encoder_card(features) -> dict:
     root = getattr(features, "root", None)  # the official h5 files record nothing more
     recorded = json.loads((root / "meta.json").read_text(encoding="utf-8")) if root is not None else {}
     return {**recorded, "name": features.encoder}
+
+
+def method_list(text: str) -> list[str]:
+    """``--methods a,b``: explanation method names, each checked against the registry."""
+    from explorer.explain.methods import list_methods
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in list_methods()]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(list_methods())}; got {text!r}")
+    return names

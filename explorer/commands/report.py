@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from explorer.commands.options import positive_int
+from explorer.commands.options import method_list, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -15,13 +15,19 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--n", type=positive_int, default=300, help="number of fresh test clips (default 300)")
     parser.add_argument("--seed", type=int, default=3, help="demo seed of the test clips (default 3, the test split)")
     parser.add_argument("--draws", type=positive_int, default=20, help="noise draws per σ² level (default 20)")
+    parser.add_argument("--methods", type=method_list, help="explanation methods to score (default all)")
+    parser.add_argument(
+        "--method-clips", type=positive_int, default=40, help="test clips the methods are scored on (default 40)"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from explorer.demo.report import build_report  # the heavy imports only when the command runs
 
-    report = build_report(Path(args.checkpoints), Path(args.out), args.n, args.seed, args.draws)
+    report = build_report(
+        Path(args.checkpoints), Path(args.out), args.n, args.seed, args.draws, args.methods, args.method_clips
+    )
     stan = report["metrics"].get("stan")
     if stan is not None:
         print(

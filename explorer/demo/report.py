@@ -16,6 +16,8 @@ from matplotlib.figure import Figure  # no pyplot: figures go to files, never to
 from explorer.demo.scoring import check_targets, evaluate_demo_model
 from explorer.demo.tables import (
     feature_scale_table,
+    methods_reading,
+    methods_table,
     pointing_table,
     pooling_table,
     recognition_table,
@@ -26,13 +28,18 @@ from explorer.demo.tables import (
 )
 from explorer.demo.training import DEMO_CHECKPOINTS, FULL, PRESET_CHECKPOINTS, FeatureSplit, Recipe, extract_features
 from explorer.errors import CheckpointError, DataError
-from explorer.evaluation import json_ready
+from explorer.evaluation import annotated_clips, evaluate_methods, json_ready
 from explorer.explain import checkpoint_encoder, overlay_on_image, upsample_space
+from explorer.explain.methods import list_methods
+from explorer.explain.pointing import POINTING_TOLERANCE_PX, pointing_game, trivial_spatial_hits
 from explorer.models import PAPER_TABLES, AVModel, load_checkpoint, table_models
 from explorer.paths import make_folder
 from explorer.training import predict
 
 FIGURE4_CLIPS = 3  # test clips kept with their media for the attention figure
+# The explanation methods are scored on the paper's model, its two intrinsic rivals and two fusion learners that have
+# no attention of their own (where only post-hoc methods can explain).
+METHOD_MODELS = ("stan", "abn", "av_abn", "film", "attention_fusion")
 
 PERTURBATION_MODELS = ("stan", "abn", "av_abn")  # Figure 3
 POOLING_TEXT = (
@@ -149,6 +156,7 @@ def write_report(
         figure4(models["stan"], test, out / "figure4.png")
     statistics = attention_statistics(models, test)
     scale = feature_scale(test)
+    methods, references = method_scores(models, test, recipe)
     report = {
         "test_set": {"clips": len(test.labels), "source": source},
         "recipe": recipe.describe(),
@@ -156,6 +164,7 @@ def write_report(
         "attention_statistics": statistics,
         "feature_scale": scale,
         "metrics": results,
+        "methods": {"clips": min(recipe.method_clips, len(test.labels)), "scores": methods, "references": references},
     }
     (out / "report.json").write_text(json.dumps(json_ready(report), indent=1) + "\n", encoding="utf-8")
     sections = [
@@ -182,10 +191,46 @@ def write_report(
             + "\n\n"
             + pooling_table(results, statistics)
         )
+    if methods:
+        sections.append(
+            f"## Explanation methods (first {report['methods']['clips']} test clips)\n\n"
+            "Each method explains the clip's true class; its maps are scored against the annotations (docs/METHODS.md "
+            "says how each is computed and reduced to per-second and per-location maps).\n\n"
+            + methods_table(methods, references)
+            + "\n\n"
+            + methods_reading(methods)
+        )
     if targets:
         sections.append("## STAN targets\n\n" + targets_table(targets) + saturation_note(statistics))
     (out / "README.md").write_text("\n\n".join(sections) + "\n", encoding="utf-8")
     return report
+
+
+def method_scores(models: dict[str, AVModel], test: FeatureSplit, recipe: Recipe) -> tuple[dict, dict]:
+    """Every explanation method on METHOD_MODELS over the first ``recipe.method_clips`` test clips, and the trivial
+    references on those clips: the centre point's hit rate, a uniform map's energy in the mask, "every second"."""
+    split = test.head(recipe.method_clips)
+    items = [split.dataset()[index] for index in range(len(split.labels))]
+    masks = None if split.event_masks is None else list(split.event_masks)
+    clips = annotated_clips(items, list(split.time_masks), masks)
+    scores = {
+        name: evaluate_methods(
+            models[name], clips, recipe.methods or list_methods(), draws=recipe.tvd_draws, seed=recipe.seed
+        )
+        for name in METHOD_MODELS
+        if name in models
+    }
+    segment_masks = [clip.space_masks for clip in clips if clip.space_masks is not None]
+    time_masks = [clip.time_mask for clip in clips if clip.time_mask is not None]
+    areas = [mask.mean() for masks in segment_masks for mask in masks if mask.any()]
+    references = {
+        "hit_centre": trivial_spatial_hits(segment_masks, POINTING_TOLERANCE_PX)["centre"] if segment_masks else None,
+        "energy_uniform": float(np.mean(areas)) if areas else None,
+        "mae_every_second": pointing_game([np.ones(len(mask)) for mask in time_masks], time_masks)
+        if time_masks
+        else None,
+    }
+    return scores, references
 
 
 def load_demo_models(checkpoints: Path) -> dict[str, AVModel]:
@@ -203,7 +248,16 @@ def load_demo_models(checkpoints: Path) -> dict[str, AVModel]:
     return models
 
 
-def build_report(checkpoints: Path, out: Path, n: int, seed: int, draws: int, progress: bool = True) -> dict:
+def build_report(
+    checkpoints: Path,
+    out: Path,
+    n: int,
+    seed: int,
+    draws: int,
+    methods: list[str] | None = None,
+    method_clips: int = FULL.method_clips,
+    progress: bool = True,
+) -> dict:
     """Load the checkpoints and their encoder, generate ``n`` test clips of ``seed``, evaluate and write."""
     checkpoints = Path(checkpoints)
     if not checkpoints.is_dir():
@@ -211,7 +265,9 @@ def build_report(checkpoints: Path, out: Path, n: int, seed: int, draws: int, pr
     out = make_folder(Path(out), "report")
     models = load_demo_models(checkpoints)
     encoder = checkpoint_encoder(next(iter(models.values())))  # the demo models share the encoder their cards name
-    recipe = replace(FULL, test_clips=n, test_seed=seed, tvd_draws=draws)
+    recipe = replace(
+        FULL, test_clips=n, test_seed=seed, tvd_draws=draws, methods=tuple(methods or ()), method_clips=method_clips
+    )
     test = extract_features(
         encoder, n, seed, object_scale=recipe.object_scale, keep_clips=min(FIGURE4_CLIPS, n), progress=progress
     )

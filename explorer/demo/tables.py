@@ -149,3 +149,58 @@ def saturation_note(statistics: dict) -> str:
         "attention statistics), so almost nothing is perturbed in the irrelevant test "
         "and the TVD ratio says little."
     )
+
+
+METHOD_COLUMNS = {  # score key -> column title; "↓" marks the scores where lower is better
+    "spatial_hit_rate": "hit rate (15 px)",
+    "spatial_energy_in_mask": "energy in mask",
+    "pointing_mae_soft": "time MAE ↓",
+    "tvd_relevant": "TVD relevant",
+    "tvd_irrelevant": "TVD irrelevant ↓",
+    "deletion_auc": "deletion AUC ↓",
+    "deletion_auc_random": "random deletion AUC",
+}
+
+
+def methods_table(scores: dict, references: dict) -> str:
+    """Models × methods, every score beside the trivial references on the same clips."""
+    rows = []
+    for model, by_method in scores.items():
+        for method, values in by_method.items():
+            if "unavailable" in values:
+                rows.append([model, method, *["n/a"] * len(METHOD_COLUMNS)])
+                continue
+            rows.append([model, method, *(_cell(values[key], 3) for key in METHOD_COLUMNS)])
+    reference = [
+        _cell(references["hit_centre"], 3),
+        _cell(references["energy_uniform"], 3),
+        _cell(references["mae_every_second"], 3),
+    ]
+    rows.append(["reference", "centre point / uniform map / every second", *reference, "", "", "", ""])
+    return _table(["model", "method", *METHOD_COLUMNS.values()], rows)
+
+
+def methods_reading(scores: dict) -> str:
+    """What the table says, computed from it: for each score, the best (model, method), and where STAN's own
+    attention ranks among the methods on STAN. STAN's attention is not assumed to win."""
+    lower = {"pointing_mae_soft", "tvd_irrelevant", "deletion_auc"}
+    lines = []
+    for key, title in METHOD_COLUMNS.items():
+        if key == "deletion_auc_random":
+            continue
+        found = [
+            (values[key], model, method)
+            for model, by_method in scores.items()
+            for method, values in by_method.items()
+            if values.get(key) is not None
+        ]
+        if not found:
+            continue
+        value, model, method = (min if key in lower else max)(found)
+        line = f"- **{title.rstrip(' ↓')}**: best is {method} on {model} ({value:.3f})"
+        on_stan = sorted(((v, m) for v, mod, m in found if mod == "stan"), reverse=key not in lower)
+        if any(m == "attention" for _, m in on_stan):
+            rank = [m for _, m in on_stan].index("attention") + 1
+            line += f"; on STAN its own attention ranks {rank} of {len(on_stan)} methods"
+        lines.append(line + ".")
+    return "\n".join(lines)

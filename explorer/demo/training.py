@@ -65,6 +65,8 @@ class Recipe:
     sigma2_levels: tuple[float, ...] = tuple(round(0.1 * step, 1) for step in range(11))
     tvd_clips: int = 100
     tvd_draws: int = 20
+    method_clips: int = 40  # test clips the explanation methods are scored on (occlusion is slow)
+    methods: tuple[str, ...] = ()  # the explanation methods scored; () for every one
     # Settings over the defaults of the STAN family. Normalised pooling: with the paper's mean pooling the gates
     # saturate at ~1 on the demo and explain nothing (reports/demo compares both).
     model_config: dict = field(default_factory=lambda: {"pooling": "normalized"})
@@ -83,6 +85,7 @@ QUICK = Recipe(
     patience=1,
     hidden=8,
     tvd_clips=4,
+    method_clips=2,
     tvd_draws=2,
     sigma2_levels=(0.0, 1.0),
 )

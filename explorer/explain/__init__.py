@@ -30,3 +30,8 @@ __all__ = [
     "upsample_space",
     "upsample_time",
 ]
+
+# Explanation methods (attention and post-hoc attributions) and the scores of their maps.
+from explorer.explain.methods import METHODS, ExplanationMethod, MethodMaps, create_method, list_methods  # noqa: E402
+
+__all__ += ["METHODS", "ExplanationMethod", "MethodMaps", "create_method", "list_methods"]
