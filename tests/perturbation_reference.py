@@ -25,8 +25,10 @@ def reference_perturbation_tvd(
     draws: int,
     relevant: bool,
     generator: torch.Generator,
+    per_draw: bool = False,
 ) -> np.ndarray:
-    """Mean TVD per σ² level and clip (L×N), one forward per draw and level."""
+    """Mean TVD per σ² level and clip (L×N), one forward per draw and level; ``per_draw``: every draw's TVD
+    (L×draws×N) instead of the mean."""
     model.eval()
     with torch.no_grad():
         clean = model(audio, visual)
@@ -43,16 +45,16 @@ def reference_perturbation_tvd(
             audio_noise = None if audio_mask is None else torch.randn(audio.shape, generator=generator)
             visual_noise = None if visual_mask is None else torch.randn(visual.shape, generator=generator)
             noises.append((audio_noise, visual_noise))
-        result = np.zeros((len(sigma2_levels), audio.shape[0]))
+        result = np.zeros((len(sigma2_levels), draws, audio.shape[0]))
         for level, sigma2 in enumerate(sigma2_levels):
             sigma = sigma2**0.5
-            for audio_noise, visual_noise in noises:
+            for draw, (audio_noise, visual_noise) in enumerate(noises):
                 noisy_audio = audio if audio_noise is None else audio + sigma * audio_noise * audio_mask
                 noisy_visual = visual if visual_noise is None else visual + sigma * visual_noise * visual_mask
                 perturbed = model(noisy_audio, noisy_visual, attention=clean)
                 tvd = 0.5 * (_normalized(perturbed.probs) - _normalized(clean.probs)).abs().sum(dim=-1)
-                result[level] += tvd.numpy() / draws
-    return result
+                result[level, draw] = tvd.numpy()
+    return result if per_draw else result.mean(axis=1)
 
 
 def assert_perturbed_logits_match_forwards(

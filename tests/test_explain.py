@@ -14,6 +14,7 @@ from explorer.explain import (
     COLORMAPS,
     InvalidInputError,
     overlay_on_image,
+    perturbation,
     perturbation_curves,
     perturbation_test,
     perturbation_tvd,
@@ -23,6 +24,7 @@ from explorer.explain import (
     upsample_space,
     upsample_time,
 )
+from explorer.explain.perturbation import MaskedNoise
 from explorer.models import AVModel, Explanation, create_model
 
 LEVELS = [0.0, 0.1, 0.5, 1.0]
@@ -107,6 +109,115 @@ def test_batched_equals_reference_loop(relevant, chunk_size):
     assert (batched[0] == 0).all() and (reference[0] == 0).all()
 
 
+def _with_mixed_attention(name: str, visual_dim: int) -> AVModel:
+    """A tiny model (3 classes, audio 4, hidden 8) whose attention rates some features ≥ 0.5 and others < 0.5."""
+    if name == "stan":
+        torch.manual_seed(0)
+        model = create_model("stan", 3, 4, visual_dim, hidden=8)
+        with torch.no_grad():
+            for gate, bias in ((model.time_gate, 2.0), (model.space_gate, 0.3)):
+                last_layer = [layer for layer in gate.modules() if isinstance(layer, (nn.Linear, nn.Conv2d))][-1]
+                last_layer.bias.fill_(bias)
+        return model
+    torch.manual_seed(0)
+    model = create_model(name, 3, 4, visual_dim, hidden=8).eval()
+    with torch.no_grad():  # ABN: centre its attention gate on the median location of the test clips
+        attention = model(*_clips(visual_dim=visual_dim)).space_attention
+        model.abn_head.attention_gate.bias -= torch.logit(attention).median()
+    return model
+
+
+@pytest.fixture
+def one_thread():
+    """Thousands of tiny forwards: on a small shared CPU, OpenMP threads that wait on each other slow them ~10×."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("relevant", [True, False])
+@pytest.mark.parametrize("name", ["stan", "abn", "av_abn"])
+def test_fast_sampling_agrees_with_the_loop_in_distribution(name, relevant, one_thread):
+    """sampling="fast" draws W·η at the 1×1 conv directly (Cholesky: visual 16 channels > hidden 8) and noise only
+    where the mask is 1; its mean TVD must be the loop's within 3 standard errors at every level."""
+    model = _with_mixed_attention(name, visual_dim=16)
+    batch = _clips(visual_dim=16)
+    _, visual_relevance = model.relevance(model(*batch))
+    assert 0 < (visual_relevance >= 0.5).float().mean() < 1  # both kinds perturb some visual features
+    levels, loop_draws, batches, batch_draws = [0.1, 0.5, 1.0], 600, 20, 50
+    loop = reference_perturbation_tvd(
+        model, *batch, levels, loop_draws, relevant, torch.Generator().manual_seed(0), per_draw=True
+    ).mean(axis=2)  # L×draws: the mean over the clips, per draw
+    fast = np.stack(
+        [
+            perturbation_test(
+                model, batch, levels, batch_draws, relevant, torch.Generator().manual_seed(seed), sampling="fast"
+            )
+            for seed in range(batches)
+        ]
+    )  # batches×L: independent means of batch_draws draws
+    loop_error = loop.std(axis=1, ddof=1) / np.sqrt(loop_draws)
+    fast_error = fast.std(axis=0, ddof=1) / np.sqrt(batches)
+    error = np.sqrt(loop_error**2 + fast_error**2)
+    gap = np.abs(fast.mean(axis=0) - loop.mean(axis=1))
+    assert (gap <= 3 * error).all(), (gap / error, loop.mean(axis=1), fast.mean(axis=0))
+    assert (3 * error < 0.1 * loop.mean(axis=1)).all()  # sharp enough to see a 10% error in the noise's effect
+
+
+@pytest.mark.parametrize("step_elements", [1 << 19, 300])  # 300: chunks of 2 to 4 of the 7 draws, the last short
+@pytest.mark.parametrize("name", ["stan", "stan_audio", "stan_visual", "abn", "av_abn"])
+def test_fast_overrides_equal_the_generic_path_draw_for_draw(name, step_elements, monkeypatch):
+    """With visual channels ≤ hidden, MaskedNoise.pooled_relu draws W·η as W times the very noise that
+    MaskedNoise.dense draws, so a model's override equals the generic forward per σ on the same draws."""
+    monkeypatch.setattr(perturbation, "STEP_ELEMENTS", step_elements)
+    torch.manual_seed(0)
+    model = create_model(name, 5, 12, 6, hidden=8).eval()
+    audio, visual = torch.randn(2, 4, 12), torch.randn(2, 4, 3, 2, 6).relu()
+    audio_mask, visual_mask = (torch.rand(2, 4, 1) < 0.6).float(), (torch.rand(2, 4, 3, 2, 1) < 0.5).float()
+    sigmas = torch.tensor([0.0, 0.3, 1.0])
+
+    def noises(seed: int) -> tuple[MaskedNoise | None, MaskedNoise | None]:
+        generator = torch.Generator().manual_seed(seed)
+        return (
+            MaskedNoise(audio_mask, 12, 7, generator, chunk_size=64) if model.uses_audio else None,
+            MaskedNoise(visual_mask, 6, 7, generator, chunk_size=64) if model.uses_visual else None,
+        )
+
+    with torch.no_grad():
+        clean = model(audio, visual)
+        fast = model.perturbed_logits(audio, visual, clean, *noises(3), sigmas)
+        generic = AVModel.perturbed_logits(model, audio, visual, clean, *noises(3), sigmas)
+    assert fast.shape == (3, 7 * 2, 5)
+    torch.testing.assert_close(fast, generic, rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(fast[1], fast[2])  # the noise does change the logits
+
+
+def test_fast_sampling_is_seeded_and_does_not_depend_on_the_workers():
+    model = _with_mixed_attention("stan", visual_dim=16)
+    batch = _clips(clip_count=3, visual_dim=16)
+
+    def run(seed: int, workers: int) -> np.ndarray:
+        generator = torch.Generator().manual_seed(seed)
+        return perturbation_tvd(model, batch, LEVELS, 8, False, generator, sampling="fast", workers=workers)
+
+    first = run(1, 1)
+    np.testing.assert_array_equal(first, run(1, 1))
+    np.testing.assert_array_equal(first, run(1, 3))
+    assert not np.allclose(first, run(2, 1))
+    assert first.shape == (len(LEVELS), 3) and (first[0] == 0).all() and first[1:].min() > 0
+
+
+def test_fast_sampling_of_a_model_without_override():
+    """The generic path draws MaskedNoise as tensors: what a model ignores stays exactly unchanged."""
+    model = FixedAttentionModel()
+    curves = perturbation_curves(
+        model, _clips(), LEVELS, draws=50, generator=torch.Generator().manual_seed(0), sampling="fast", chunk_size=8
+    )
+    assert (curves["irrelevant"] == 0).all()
+    assert curves["relevant"][0] == 0.0 and (np.diff(curves["relevant"]) > 0).all(), curves["relevant"]
+
+
 def test_other_seed_gives_other_noise():
     model = _stan_with_mixed_attention()
     runs = [
@@ -164,6 +275,14 @@ def test_model_without_attention_is_refused():
 def test_perturbation_bad_input(batch, levels, draws, message):
     with pytest.raises(ExplorerError, match=message):
         perturbation_test(FixedAttentionModel(), batch, levels, draws=draws)
+
+
+@pytest.mark.parametrize(
+    "options, message", [({"sampling": "slow"}, "sampling must be one of exact, fast"), ({"workers": 0}, "workers")]
+)
+def test_perturbation_bad_options(options, message):
+    with pytest.raises(InvalidInputError, match=message):
+        perturbation_test(FixedAttentionModel(), _clips(), LEVELS, draws=2, **options)
 
 
 def test_perturbation_refuses_a_seed_instead_of_a_generator():

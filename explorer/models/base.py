@@ -143,7 +143,34 @@ class AVModel(nn.Module):
     ) -> Tensor:
         """Logits (S×N×K) of ``audio + σ·audio_noise`` and ``visual + σ·visual_noise`` for each σ in ``sigmas``,
         with ``attention`` held fixed: the inner step of the perturbation test. ``None`` noise leaves that input
-        alone. A model may override this with an equal but cheaper computation."""
+        alone. A model may override this with an equal but cheaper computation.
+
+        The noise may also be a ``MaskedNoise`` (explorer.explain.perturbation, ``sampling="fast"``): ``count`` draws
+        per clip, not drawn yet. Then the inputs and ``attention`` hold the N clips once and the logits are
+        S×(count·N)×K, draw-major. Here it is drawn as tensors, at most ``chunk_size`` perturbed clips at a time; an
+        override may draw it more cheaply, in distribution."""
+        sampled = [noise for noise in (audio_noise, visual_noise) if not isinstance(noise, (Tensor, type(None)))]
+        if sampled:
+            count, clips = sampled[0].count, audio.shape[0]
+            step = max(1, sampled[0].chunk_size // clips)
+            chunks = []
+            for first in range(0, count, step):
+                copies = min(step, count - first)
+
+                def repeat(value: Tensor, copies: int = copies) -> Tensor:
+                    return value.repeat(copies, *[1] * (value.dim() - 1))
+
+                chunks.append(
+                    self.perturbed_logits(
+                        repeat(audio),
+                        repeat(visual),
+                        attention._map(repeat),
+                        None if audio_noise is None else audio_noise.dense(copies),
+                        None if visual_noise is None else visual_noise.dense(copies),
+                        sigmas,
+                    )
+                )
+            return torch.cat(chunks, dim=1)
 
         def noisy(features: Tensor, noise: Tensor | None, sigma: Tensor) -> Tensor:
             return features if noise is None else torch.add(features, noise, alpha=float(sigma))

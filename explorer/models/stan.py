@@ -197,9 +197,36 @@ class _STANBase(AVModel):
     ) -> Tensor:
         """Equal to the base version, cheaper. Up to the first ReLU, x^st is linear in the inputs, so
         W·(x + σ·η) = W·x + σ·(W·η): one product with the noise serves every σ. And locations the noise never
-        touches keep their clean value, so their share of the pooled feature is computed once."""
+        touches keep their clean value, so their share of the pooled feature is computed once.
+
+        ``MaskedNoise`` (``sampling="fast"``): the visual half through ``MaskedNoise.pooled_relu``, which draws the
+        noise after the 1×1 conv directly; the audio half as drawn by ``dense``. After the ReLUs all is linear, so
+        the audio MLP's second layer is applied to the pooled hidden units, not to every segment."""
         self.check_inputs(audio, visual)
         weights = self._weights(attention.space_attention if self.uses_visual else None, attention.time_attention)
+        sampled = [noise for noise in (audio_noise, visual_noise) if not isinstance(noise, (Tensor, type(None)))]
+        if sampled:
+            count = sampled[0].count
+            visual_sums = audio_sums = None
+            if self.uses_audio:  # audio first: the noise is drawn in the generic path's order
+                segment_weights = weights.flatten(2).sum(-1) if weights.dim() > 2 else weights  # N×T
+                pre = self._audio_pre(audio)
+                if audio_noise is None:
+                    hidden = _weighted_sum(F.relu(pre), segment_weights).repeat(count, 1).expand(len(sigmas), -1, -1)
+                else:
+                    shift = self._audio_pre(audio_noise.dense(), bias=False)
+                    hidden = audio_noise.pooled_relu(pre, segment_weights, sigmas, shift=shift)
+                second = self.audio_space[2]
+                bias = second.bias * segment_weights.sum(dim=1).repeat(count)[:, None]  # Σ_t w_t·b per clip
+                audio_sums = F.linear(hidden, second.weight) + bias
+            if self.uses_visual:
+                pre = self._visual_pre(visual)
+                if visual_noise is None:
+                    visual_sums = _weighted_sum(F.relu(pre), weights).repeat(count, 1).expand(len(sigmas), -1, -1)
+                else:
+                    conv = self.visual_space[0].weight.flatten(1)
+                    visual_sums = visual_noise.pooled_relu(pre, weights, sigmas, weight=conv)
+            return self.classifier(torch.cat([x for x in (visual_sums, audio_sums) if x is not None], dim=-1))
         audio_pre = self._audio_pre(audio) if self.uses_audio else None
         audio_shift = None if audio_noise is None or audio_pre is None else self._audio_pre(audio_noise, bias=False)
         visual_sums = self._perturbed_visual_sums(visual, visual_noise, weights, sigmas) if self.uses_visual else None
