@@ -13,8 +13,8 @@ from explorer.errors import ExplorerError
 from explorer.explain import (
     COLORMAPS,
     InvalidInputError,
+    masked_noise,
     overlay_on_image,
-    perturbation,
     perturbation_curves,
     perturbation_test,
     perturbation_tvd,
@@ -24,7 +24,7 @@ from explorer.explain import (
     upsample_space,
     upsample_time,
 )
-from explorer.explain.perturbation import MaskedNoise
+from explorer.explain.masked_noise import MaskedNoise
 from explorer.models import AVModel, Explanation, create_model
 
 LEVELS = [0.0, 0.1, 0.5, 1.0]
@@ -170,7 +170,7 @@ def test_fast_sampling_agrees_with_the_loop_in_distribution(name, relevant, one_
 def test_fast_overrides_equal_the_generic_path_draw_for_draw(name, step_elements, monkeypatch):
     """With visual channels ≤ hidden, MaskedNoise.pooled_relu draws W·η as W times the very noise that
     MaskedNoise.dense draws, so a model's override equals the generic forward per σ on the same draws."""
-    monkeypatch.setattr(perturbation, "STEP_ELEMENTS", step_elements)
+    monkeypatch.setattr(masked_noise, "STEP_ELEMENTS", step_elements)
     torch.manual_seed(0)
     model = create_model(name, 5, 12, 6, hidden=8).eval()
     audio, visual = torch.randn(2, 4, 12), torch.randn(2, 4, 3, 2, 6).relu()

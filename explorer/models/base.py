@@ -145,7 +145,7 @@ class AVModel(nn.Module):
         with ``attention`` held fixed: the inner step of the perturbation test. ``None`` noise leaves that input
         alone. A model may override this with an equal but cheaper computation.
 
-        The noise may also be a ``MaskedNoise`` (explorer.explain.perturbation, ``sampling="fast"``): ``count`` draws
+        The noise may also be a ``MaskedNoise`` (explorer.explain.masked_noise, ``sampling="fast"``): ``count`` draws
         per clip, not drawn yet. Then the inputs and ``attention`` hold the N clips once and the logits are
         S×(count·N)×K, draw-major. Here it is drawn as tensors, at most ``chunk_size`` perturbed clips at a time; an
         override may draw it more cheaply, in distribution."""
