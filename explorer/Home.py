@@ -19,6 +19,7 @@ navigation = st.navigation(
         st.Page(PAGES_DIR / "perturbation.py", title="Perturbation", icon=":material/blur_on:"),
         st.Page(PAGES_DIR / "pointing_game.py", title="Pointing game", icon=":material/my_location:"),
         st.Page(PAGES_DIR / "compare.py", title="Compare", icon=":material/compare:"),
+        st.Page(PAGES_DIR / "methods.py", title="Methods", icon=":material/leaderboard:"),
     ]
 )
 with page_guard(f"the {navigation.title} page"):

@@ -248,9 +248,7 @@ def test_browse_shows_views_and_retargets_class():
     assert any(f"CAM of “{target}”" in m.value for m in app.markdown)
 
 
-@pytest.mark.parametrize(
-    "model, notes", [("av_abn", ()), ("audio_baseline", ("no space attention", "no time attention"))]
-)
+@pytest.mark.parametrize("model, notes", [("av_abn", ()), ("audio_baseline", ("has no attention of its own",))])
 def test_switching_model_on_browse(model, notes):
     app = run_app("browse")
     app.sidebar.selectbox(key="model_choice").set_value(demo_checkpoint(model)).run()

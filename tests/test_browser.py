@@ -82,6 +82,7 @@ FIRST_PAINT = {
     "perturbation": (False, True),
     "pointing_game": (False, True),
     "compare": (True, True),
+    "methods": (False, False),  # the leaderboard runs on a button press
 }
 
 

@@ -83,6 +83,7 @@ def test_every_shape_renders_on(page, selector, shapes, app_on):
     for index, (video_id, _, _) in enumerate(shapes[1]):
         app.selectbox(key=selector).select_index(index).run()
         assert_clean(app)
+        assert app.selectbox(key=selector).value.video_id == video_id  # the shapes folder, not a cached dataset
         assert app.get("plotly_chart"), (page, video_id)  # the time or TVD chart
         if page != "pointing_game":  # the pointing game shows images only on the demo's object masks
             assert app.get("image"), (page, video_id)

@@ -198,7 +198,7 @@ def write_report(
             "says how each is computed and reduced to per-second and per-location maps).\n\n"
             + methods_table(methods, references)
             + "\n\n"
-            + methods_reading(methods)
+            + methods_reading(methods, references)
         )
     if targets:
         sections.append("## STAN targets\n\n" + targets_table(targets) + saturation_note(statistics))

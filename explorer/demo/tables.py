@@ -180,10 +180,16 @@ def methods_table(scores: dict, references: dict) -> str:
     return _table(["model", "method", *METHOD_COLUMNS.values()], rows)
 
 
-def methods_reading(scores: dict) -> str:
-    """What the table says, computed from it: for each score, the best (model, method), and where STAN's own
-    attention ranks among the methods on STAN. STAN's attention is not assumed to win."""
+def methods_reading(scores: dict, references: dict) -> str:
+    """What the table says, computed from it: for each score, the best (model, method), whether it beats the trivial
+    reference, and where STAN's own attention ranks among the methods on STAN. STAN's attention is not assumed to
+    win."""
     lower = {"pointing_mae_soft", "tvd_irrelevant", "deletion_auc"}
+    reference_of = {
+        "spatial_hit_rate": ("the centre point", "hit_centre"),
+        "spatial_energy_in_mask": ("a uniform map", "energy_uniform"),
+        "pointing_mae_soft": ("answering “every second”", "mae_every_second"),
+    }
     lines = []
     for key, title in METHOD_COLUMNS.items():
         if key == "deletion_auc_random":
@@ -198,6 +204,11 @@ def methods_reading(scores: dict) -> str:
             continue
         value, model, method = (min if key in lower else max)(found)
         line = f"- **{title.rstrip(' ↓')}**: best is {method} on {model} ({value:.3f})"
+        if key in reference_of and references.get(reference_of[key][1]) is not None:
+            name, reference = reference_of[key][0], references[reference_of[key][1]]
+            beaten = value < reference if key in lower else value > reference
+            verdict = "level with" if f"{value:.3f}" == f"{reference:.3f}" else "beating" if beaten else "not beating"
+            line += f", {verdict} {name} ({reference:.3f})"
         on_stan = sorted(((v, m) for v, mod, m in found if mod == "stan"), reverse=key not in lower)
         if any(m == "attention" for _, m in on_stan):
             rank = [m for _, m in on_stan].index("attention") + 1

@@ -17,15 +17,21 @@ import torch
 
 from explorer.data import load_dataset as load_annotations
 from explorer.data import load_demo_dataset
+from explorer.data.dataset import Sample
 from explorer.explain import checkpoint_encoder, explain_features
+from explorer.explain.methods import METHODS, MethodMaps, create_method
+from explorer.explain.methods.metrics import AnnotatedClip, score_method
 from explorer.explain.perturbation import perturbation_test
 from explorer.media import Clip, load_clip
 from explorer.models import AVModel, Explanation, load_checkpoint
 from explorer.paths import demo_samples_dir
 from explorer.ui.memo import memoize
+from explorer.ui.samples import demo_event_masks
 
 # Byte budgets (MiB). A decoded 60 s clip at the demo's 224 px and 8 fps is ~70 MiB; its features ~1 MiB.
 DECODED_MB, UPLOADS_MB, FEATURES_MB, EXPLANATIONS_MB, CURVES_MB = 768, 256, 256, 128, 16
+# A method's maps of a 60 s clip on a 14×14 grid are ~50 KiB; a leaderboard cell is a few floats.
+METHOD_MAPS_MB, METHOD_SCORES_MB = 32, 1
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=16)
@@ -49,10 +55,15 @@ def load_encoder(model_path: str):
     return _shared_encoder(encoder_id(model_path), model_path)
 
 
-@st.cache_resource(show_spinner="Reading the annotations…", max_entries=4)
 def load_dataset(name: str):
-    """The demo samples or AVE / LLP annotations (read-only, so one copy serves every session)."""
-    return load_demo_dataset(demo_samples_dir()) if name == "demo" else load_annotations(name)
+    """The demo samples or AVE / LLP annotations (read-only, so one copy serves every session); the demo samples'
+    folder is part of the key, so moving EXPLORER_DEMO_SAMPLES is seen."""
+    return _load_dataset(name, str(demo_samples_dir()) if name == "demo" else None)
+
+
+@st.cache_resource(show_spinner="Reading the annotations…", max_entries=4)
+def _load_dataset(name: str, demo_folder: str | None):
+    return load_demo_dataset(demo_folder) if demo_folder else load_annotations(name)
 
 
 @memoize("decoded clips", DECODED_MB)
@@ -103,3 +114,63 @@ def perturbation_curve(
     batch = tuple(torch.from_numpy(np.stack(part)) for part in zip(*(features(model_path, clip) for clip in clips)))
     generator = torch.Generator().manual_seed(0)
     return perturbation_test(load_model(model_path), batch, list(sigma2_levels), draws, relevant, generator)
+
+
+@memoize("method maps", METHOD_MAPS_MB)
+def _method_maps(model_path: str, clip: Clip, method: str, target: int) -> MethodMaps:
+    audio, visual = features(model_path, clip)
+    return create_method(method).maps(
+        load_model(model_path), torch.from_numpy(audio)[None], torch.from_numpy(visual)[None], target
+    )
+
+
+def method_maps(model_path: str, clip: Clip, method: str, target: int) -> MethodMaps:
+    """The maps of an explanation method (:mod:`explorer.explain.methods`) of the clip for class ``target``,
+    computed once per model, clip, method and class (occlusion runs a forward per visual cell and audio second).
+
+    The spinner is outside the cached computation on purpose: a rerun the visitor starts meanwhile stops the script
+    at its next Streamlit call, which comes only after the result is kept, so the work is never thrown away.
+    """
+    with st.spinner(f"Computing {METHODS[method].label} for this clip…", show_time=True):
+        return _method_maps(model_path, clip, method, int(target))
+
+
+def annotated_clip(
+    audio: np.ndarray, visual: np.ndarray, sample: Sample, space_masks: np.ndarray | None
+) -> AnnotatedClip:
+    """A clip's features with what a method is scored against: the sample's first true label as the target, its
+    seconds with any audio event, and its object masks. All are cut to the seconds they share: an annotation covers
+    its dataset's clip length (10 s in AVE), which the video on disk need not have."""
+    time_mask = sample.time_mask_any
+    seconds = min(len(piece) for piece in (audio, time_mask, space_masks) if piece is not None)
+    return AnnotatedClip(
+        audio=torch.from_numpy(audio[:seconds]),
+        visual=torch.from_numpy(visual[:seconds]),
+        target=int(np.flatnonzero(sample.labels)[0]),
+        time_mask=None if time_mask is None else time_mask[:seconds],
+        space_masks=None if space_masks is None else space_masks[:seconds],
+    )
+
+
+def annotated_clips(
+    model_path: str, dataset: str, clips: tuple[Clip, ...], sample_indices: tuple[int, ...]
+) -> list[AnnotatedClip]:
+    """The clips (of the dataset's samples at ``sample_indices``, in order) with their annotations, on this model's
+    features; object masks only for the demo samples, the only ones that have them."""
+    samples = load_dataset(dataset).samples
+    annotated = []
+    for clip, index in zip(clips, sample_indices, strict=True):
+        sample = samples[index]
+        masks = demo_event_masks(demo_samples_dir(), sample.video_id) if dataset == "demo" else None
+        annotated.append(annotated_clip(*features(model_path, clip), sample, masks))
+    return annotated
+
+
+@memoize("method scores", METHOD_SCORES_MB)
+def method_scores(
+    model_path: str, method: str, dataset: str, clips: tuple[Clip, ...], sample_indices: tuple[int, ...], draws: int
+) -> dict[str, float | None]:
+    """Every score of the method on the model over the annotated clips (:func:`score_method`; ``draws`` noises per
+    σ² level in the perturbation test)."""
+    annotated = annotated_clips(model_path, dataset, clips, sample_indices)
+    return score_method(load_model(model_path), create_method(method), annotated, draws=draws)

@@ -1,4 +1,8 @@
-"""The Compare page's part: one side, a checkpoint's predictions and views of the shared clip."""
+"""The Compare page's part: one side, a checkpoint's predictions and views of the shared clip.
+
+Two modes, switched at the top of the page: "Two models" (each side its own checkpoint, each with a method picker)
+and "Two methods" (both sides the sidebar's model, each side its own explanation method).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,14 @@ import streamlit as st
 from explorer.data.dataset import Sample
 from explorer.errors import ExplorerError
 from explorer.media import Clip
-from explorer.models import display_name
+from explorer.models import AVModel, display_name
 from explorer.ui import cache, state, views
 from explorer.ui.cards import COMPARISON_DEFAULTS, leads_with_class_maps, pick_defaults
 from explorer.ui.samples import annotation_boxes
+
+TWO_MODELS, TWO_METHODS = "Two models", "Two methods"
+# "Two methods" opens on the model's own attention against a post-hoc method that explains every model.
+METHOD_DEFAULTS = (views.ATTENTION, "integrated_gradients")
 
 
 def default_order(checkpoints: list[str]) -> list[int]:
@@ -21,9 +29,18 @@ def default_order(checkpoints: list[str]) -> list[int]:
     ]
 
 
-def side(context: state.PageContext, index: int, checkpoints: list[str], clip: Clip, sample: Sample) -> None:
-    """Model A (index 0) or B: its picker, predictions, space view and time view of ``clip``."""
-    key = f"compare_{index}"
+def mode_switch() -> str:
+    """Two models (a checkpoint per side) or two methods (the sidebar's model, an explanation method per side)."""
+    return st.radio(
+        "Compare",
+        (TWO_MODELS, TWO_METHODS),
+        horizontal=True,
+        key="compare_mode",
+    )
+
+
+def side_model(index: int, checkpoints: list[str]) -> tuple[str, AVModel] | None:
+    """Side ``index``'s own checkpoint, picked here (None, with the reason shown, when it cannot be loaded)."""
     path = st.selectbox(
         f"Model {'AB'[index]}",
         checkpoints,
@@ -32,18 +49,36 @@ def side(context: state.PageContext, index: int, checkpoints: list[str], clip: C
         key=f"compare_model_{index}",
     )
     try:
-        model = cache.load_model(path)
+        return path, cache.load_model(path)
     except ExplorerError as error:
         st.error(str(error))
-        return
+        return None
+
+
+def side(context: state.PageContext, index: int, checkpoints: list[str], clip: Clip, sample: Sample) -> None:
+    """Side A (index 0) or B: its model and method pickers, predictions, space view and time view of ``clip``, as
+    the page's :func:`mode_switch` says."""
+    two_methods = st.session_state.get("compare_mode", TWO_MODELS) == TWO_METHODS
+    with st.container():
+        if two_methods:
+            if context.model is None:
+                st.warning(context.selection.model_problem)
+                return
+            key, path, model = f"compare_methods_{index}", context.model_path, context.model
+            method = views.method_picker(key, METHOD_DEFAULTS[index], f"Method {'AB'[index]} · {display_name(model)}")
+        else:
+            chosen = side_model(index, checkpoints)
+            if chosen is None:
+                return
+            (path, model), key, method = chosen, f"compare_{index}", None
     if problem := state.misfit(model, context.dataset):
         st.warning(problem)
         return
     classes = context.classes
     result = context.explain(clip, path)
     views.predictions(result, classes, sample.labels)
-    class_index, per_class = views.class_picker(
-        result, classes, sample.labels, key, leads_with_class_maps(model.card, "space")
+    choice = views.view_controls(
+        result, classes, sample.labels, key, leads_with_class_maps(model.card, "space"), method
     )
-    views.space_view(clip, result, classes, class_index if per_class else None, key, display_name(model), explain=False)
-    views.time_view(clip, result, classes, class_index, annotation_boxes(sample, classes), key, display_name(model))
+    boxes = annotation_boxes(sample, classes)
+    views.where_and_when(clip, result, model, path, classes, choice, boxes, key, explain=False)

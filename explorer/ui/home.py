@@ -22,7 +22,12 @@ PAGE_LINKS = (
         "Add noise to relevant or irrelevant features and watch the prediction (Figure 3).",
     ),
     ("pointing_game", "Pointing game", "Compare time attention with human temporal boxes (Table 3)."),
-    ("compare", "Compare", "Two models side by side on the same clip."),
+    ("compare", "Compare", "Two models, or two explanation methods of one model, side by side on the same clip."),
+    (
+        "methods",
+        "Methods",
+        "The model's own attention against post-hoc explanation methods, scored on annotated clips.",
+    ),
 )
 
 

@@ -1,15 +1,23 @@
-"""The views shared by Browse, Upload and Compare: predictions, space view, time view, counterfactuals, export."""
+"""The views shared by Browse, Upload and Compare: predictions, the target class and explanation method, the space
+and time views, counterfactuals, export.
+
+The space and time views show one explanation method (:mod:`explorer.explain.methods`): by default the model's own
+attention, as the paper draws it (A^s·A^t or a class's CAM where, A^t and the class's CAV when), or a post-hoc method
+explaining the target class, each view titled with the method so that no post-hoc map passes for the attention.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import streamlit as st
 
 from explorer.errors import ExplorerError
-from explorer.models import Explanation, display_name
+from explorer.explain.methods import METHODS, create_method, list_methods
+from explorer.models import AVModel, Explanation, display_name
 from explorer.models.base import PREDICTION_THRESHOLD
 from explorer.ui import cache
 from explorer.ui.analysis import (
@@ -29,6 +37,25 @@ SPACE_HELP = (
     "the colour bar runs from 0, ignored, to 1, attended). A^s·A^t is the space attention A^s (where in the "
     "frame) times the time attention A^t (how much that second counts); a class's CAM shows the evidence "
     "for that class alone, rescaled to [0, 1]."
+)
+ATTENTION = "attention"  # the model's own maps, computed in its forward
+METHOD_HELP = (
+    "Attention: the model's own maps, computed in its forward (A^s·A^t or the target class's CAM where, A^t and its "
+    "CAV when). The others are post-hoc: they attribute the target class's logit to the input features after the "
+    "prediction, so they explain any model, with attention or without."
+)
+# Methods whose maps take long on a CPU, with what the visitor is told before choosing them.
+SLOW_METHODS = {
+    "occlusion": "Occlusion runs one forward per visual cell and audio second (about 2,000 for a 10-s clip): a minute "
+    "or more per clip and class on a CPU."
+}
+METHOD_SPACE_HELP = (
+    "Each image is the middle frame of one second with the map blended on top; the map is divided by its maximum "
+    "over the clip, so 1 marks the cell that counts most for the class."
+)
+METHOD_TIME_HELP = (
+    "The curve is each second's share of the attribution (audio and visual each as a share of its own total), "
+    "divided by its maximum over the clip, so 1 marks the second that counts most."
 )
 
 
@@ -60,12 +87,23 @@ def predictions(result: Explanation, classes: Sequence[str], labels: np.ndarray 
     )
 
 
-def class_picker(
-    result: Explanation, classes: Sequence[str], labels: np.ndarray | None, key: str, class_maps_first: bool = False
-) -> tuple[int, bool]:
-    """The target class (default: the top prediction; click a label to re-target) and whether the space view
-    shows its CAM instead of the class-agnostic A^s·A^t (on by default when the model's card says its class maps
-    explain better than its gates)."""
+def method_label(name: str) -> str:
+    return METHODS[name].label
+
+
+def method_picker(key: str, default: str = ATTENTION, label: str = "Explanation method") -> str:
+    """The explanation method the views show (a slow one says so below the picker)."""
+    names = list_methods()
+    name = st.selectbox(
+        label, names, index=names.index(default), format_func=method_label, key=f"{key}_method", help=METHOD_HELP
+    )
+    if name in SLOW_METHODS:
+        st.caption(SLOW_METHODS[name] + " Its maps are kept once computed.")
+    return name
+
+
+def target_picker(result: Explanation, classes: Sequence[str], labels: np.ndarray | None, key: str) -> int:
+    """The target class: the top prediction until a label is clicked; the predicted and true labels are offered."""
     shown = predicted_classes(result.numpy("probs"))
     if labels is not None:
         shown += [int(i) for i in np.flatnonzero(labels) if int(i) not in shown]
@@ -76,15 +114,51 @@ def class_picker(
         names,
         default=names[0],
         key=f"{key}_target_{'|'.join(names)}",
-        help="Predicted and true labels; the time view draws this class's CAV.",
+        help="Predicted and true labels: the class whose CAM, CAV and post-hoc maps the views show.",
     )
-    per_class = st.toggle(
+    return classes.index(picked or names[0])
+
+
+def class_map_toggle(result: Explanation, key: str, class_maps_first: bool) -> bool:
+    """Whether the attention's space view shows the target's CAM instead of the class-agnostic A^s·A^t (on by
+    default when the model's card says its class maps explain better than its gates)."""
+    return st.toggle(
         "Per-class CAM",
         value=class_maps_first and result.cam is not None,
         key=f"{key}_per_class",
         help="Off: the class-agnostic A^s·A^t. On: the CAM of the target class.",
     )
-    return classes.index(picked or names[0]), per_class
+
+
+@dataclass(frozen=True)
+class ViewChoice:
+    """What the views of one clip show: the target class, the method, and (attention only) the target's CAM."""
+
+    class_index: int
+    method: str = ATTENTION
+    per_class: bool = False
+
+
+def view_controls(
+    result: Explanation,
+    classes: Sequence[str],
+    labels: np.ndarray | None,
+    key: str,
+    class_maps_first: bool = False,
+    method: str | None = None,
+) -> ViewChoice:
+    """The target class, the method (picked here unless ``method`` was chosen elsewhere) and, for the attention,
+    the per-class CAM toggle."""
+    class_index = target_picker(result, classes, labels, key)
+    method_column, toggle_column = st.columns([3, 2], vertical_alignment="bottom")
+    if method is None:
+        with method_column:
+            method = method_picker(key)
+    per_class = False
+    if method == ATTENTION:
+        with toggle_column:
+            per_class = class_map_toggle(result, key, class_maps_first)
+    return ViewChoice(class_index, method, per_class)
 
 
 def attention_overlays(clip, maps: np.ndarray) -> list[np.ndarray]:
@@ -108,27 +182,22 @@ def range_note(maps: np.ndarray) -> str:
     return f"On this clip the map ranges {low:.2f} … {high:.2f}.{hint}"
 
 
-def space_view(
-    clip,
-    result: Explanation,
-    classes: Sequence[str],
-    class_index: int | None,
-    key: str,
-    model_name: str,
-    explain: bool = True,
-) -> np.ndarray | None:
-    """The frames with space attention (or one class's CAM) overlaid, and one second enlarged; returns the grid.
-    ``explain=False`` leaves out the paragraph on how to read it (Compare shows it once for both sides)."""
-    maps = space_maps(result, class_index)
-    if maps is None:
-        st.info(f"{model_name} has no space attention, so there is no space view.")
-        return None
+@dataclass(frozen=True)
+class SpaceShown:
+    """What a space view drew: its frame grid and the T×H×W maps on it (what the exports save)."""
+
+    grid: np.ndarray
+    maps: np.ndarray
+
+
+def frames_view(clip, maps: np.ndarray, what: str, key: str, reading: str) -> SpaceShown:
+    """The frames with ``maps`` overlaid, titled with ``what`` they are, and one second enlarged; ``reading`` (may
+    be empty) says how to read them."""
     overlays = attention_overlays(clip, maps)
     grid = frame_grid(overlays)
-    what = "A^s·A^t" if class_index is None else f"CAM of “{classes[class_index]}”"
     st.markdown(f"**Where: {what}**, one frame per second (0 … {clip.num_segments - 1} s)")
     st.image(grid, width="stretch")
-    st.caption((SPACE_HELP + " " if explain else "") + range_note(maps))
+    st.caption((reading + " " if reading else "") + range_note(maps))
     frame_column, overlay_column, control_column = st.columns([2, 2, 1])
     if clip.num_segments > 1:
         second = control_column.slider("Second to enlarge", 0, clip.num_segments - 1, 0, key=f"{key}_second")
@@ -138,7 +207,53 @@ def space_view(
     control_column.image(colorbar(st.session_state["colormap"]), caption="0 ← colour scale → 1", width="stretch")
     frame_column.image(clip.middle_frame(second), caption=f"Frame at {second} s", width="stretch")
     overlay_column.image(overlays[second], caption=f"{what} at {second} s", width="stretch")
-    return grid
+    return SpaceShown(grid, maps)
+
+
+def space_view(
+    clip,
+    result: Explanation,
+    classes: Sequence[str],
+    class_index: int | None,
+    key: str,
+    model_name: str,
+    explain: bool = True,
+) -> SpaceShown | None:
+    """The frames with space attention (or one class's CAM) overlaid, and one second enlarged.
+    ``explain=False`` leaves out the paragraph on how to read it (Compare shows it once for both sides)."""
+    maps = space_maps(result, class_index)
+    if maps is None:
+        st.info(f"{model_name} has no space attention, so there is no space view.")
+        return None
+    what = "A^s·A^t" if class_index is None else f"CAM of “{classes[class_index]}”"
+    return frames_view(clip, maps, what, key, SPACE_HELP if explain else "")
+
+
+def time_chart(
+    clip,
+    curves: Mapping[str, np.ndarray],
+    boxes: Sequence[tuple[str, float, float]],
+    key: str,
+    title: str,
+    reading: str,
+    axis: str | None = None,
+) -> None:
+    """The waveform with per-second ``curves`` in [0, 1] over it (annotated events shaded behind), the second chosen
+    in the space view outlined and playable; ``reading`` says what the curves are, ``axis`` (if given) names the
+    value axis in place of the figure's "attention"."""
+    second = st.session_state.get(f"{key}_second", 0)
+    st.markdown(title)
+    figure = time_figure(clip.audio, clip.sample_rate, curves, boxes, highlight=(second, second + 1))
+    if axis is not None:
+        figure.update_yaxes(title_text=axis)
+    st.plotly_chart(figure, width="stretch", key=f"{key}_time_chart")
+    shaded = " Shaded boxes: the annotated events (green: heard, purple: seen)." if boxes else ""
+    st.caption(f"Grey: the waveform. {reading}{shaded} Dotted box: second {second}, chosen with the slider above.")
+    segment = clip.segment_audio(second)
+    if np.abs(segment).max(initial=0.0) > 0:  # st.audio cannot normalise pure silence
+        st.audio(segment, sample_rate=clip.sample_rate)
+    else:
+        st.caption(f"Second {second} is silent.")
 
 
 def time_view(
@@ -164,22 +279,101 @@ def time_view(
         else {f"CAV of “{classes[class_index]}” (rescaled)": class_activation_values(result, class_index)}
     )
     curves = {**cav, **gate} if cav_first else {**gate, **cav}
-    second = st.session_state.get(f"{key}_second", 0)
     what = f"the CAV of “{classes[class_index]}”, with time attention beside it" if cav_first else "time attention"
-    st.markdown(f"**When: {what}, over the sound track**")
-    figure = time_figure(clip.audio, clip.sample_rate, curves, boxes, highlight=(second, second + 1))
-    st.plotly_chart(figure, width="stretch", key=f"{key}_time_chart")
-    shaded = " Shaded boxes: the annotated events (green: heard, purple: seen)." if boxes else ""
-    st.caption(
-        "Grey: the waveform. Time attention A^t per second (1 = the second counts fully) and the class "
-        f"activation value (CAV) of the target class, rescaled to [0, 1], as the legend names them.{shaded} "
-        f"Dotted box: second {second}, chosen with the slider above."
+    time_chart(
+        clip,
+        curves,
+        boxes,
+        key,
+        f"**When: {what}, over the sound track**",
+        "Time attention A^t per second (1 = the second counts fully) and the class activation value (CAV) of the "
+        "target class, rescaled to [0, 1], as the legend names them.",
     )
-    segment = clip.segment_audio(second)
-    if np.abs(segment).max(initial=0.0) > 0:  # st.audio cannot normalise pure silence
-        st.audio(segment, sample_rate=clip.sample_rate)
+
+
+def attention_views(
+    clip,
+    result: Explanation,
+    model: AVModel,
+    classes: Sequence[str],
+    choice: ViewChoice,
+    boxes: Sequence[tuple[str, float, float]],
+    key: str,
+    explain: bool = True,
+    cav_first: bool = False,
+) -> SpaceShown | None:
+    """The model's own maps. A model with neither attention nor CAM has none: one sentence says so."""
+    reason = create_method(ATTENTION).unavailable(model)
+    if reason is not None and result.cam is None:
+        st.info(reason)
+        return None
+    name = display_name(model)
+    shown = space_view(clip, result, classes, choice.class_index if choice.per_class else None, key, name, explain)
+    time_view(clip, result, classes, choice.class_index, boxes, key, name, cav_first)
+    return shown
+
+
+def missing_map_note(label: str, model: AVModel, piece: str) -> str:
+    """Why an available method gives no ``piece`` ("space" or "time") map."""
+    if piece == "space" and not model.uses_visual:
+        return f"{display_name(model)} does not read the visual features, so {label} gives no space map."
+    if piece == "time":
+        return f"{label} gives no time map: it says where, not when."
+    return f"{label} gives no {piece} map for {display_name(model)}."
+
+
+def method_views(
+    clip,
+    model: AVModel,
+    model_path: str,
+    classes: Sequence[str],
+    choice: ViewChoice,
+    boxes: Sequence[tuple[str, float, float]],
+    key: str,
+    explain: bool = True,
+) -> SpaceShown | None:
+    """A post-hoc method's maps for the target class, each view titled with the method; when the method cannot
+    explain the model, the one sentence why (never a map in its place)."""
+    method = create_method(choice.method)
+    if (reason := method.unavailable(model)) is not None:
+        st.info(reason)
+        return None
+    maps = cache.method_maps(model_path, clip, choice.method, choice.class_index)
+    target = classes[choice.class_index]
+    what = f"{method.label} for “{target}”"
+    post_hoc = (
+        f"{method.label} is post-hoc: it attributes the logit of “{target}” to the input features after the "
+        f"prediction; it is not {display_name(model)}'s attention."
+    )
+    shown = None
+    if maps.space is None:
+        st.info(missing_map_note(method.label, model, "space"))
     else:
-        st.caption(f"Second {second} is silent.")
+        shown = frames_view(clip, maps.space, what, key, post_hoc + (" " + METHOD_SPACE_HELP if explain else ""))
+    if maps.time is None:
+        st.info(missing_map_note(method.label, model, "time"))
+    else:
+        title = f"**When: {what}, over the sound track**"
+        time_chart(clip, {what: maps.time}, boxes, key, title, METHOD_TIME_HELP, axis="attribution (share of peak)")
+    return shown
+
+
+def where_and_when(
+    clip,
+    result: Explanation,
+    model: AVModel,
+    model_path: str,
+    classes: Sequence[str],
+    choice: ViewChoice,
+    boxes: Sequence[tuple[str, float, float]],
+    key: str,
+    explain: bool = True,
+    cav_first: bool = False,
+) -> SpaceShown | None:
+    """The space and time views of the chosen method; what the space view drew (None without one)."""
+    if choice.method == ATTENTION:
+        return attention_views(clip, result, model, classes, choice, boxes, key, explain, cav_first)
+    return method_views(clip, model, model_path, classes, choice, boxes, key, explain)
 
 
 def explanation_views(
@@ -194,42 +388,59 @@ def explanation_views(
 ) -> None:
     """Predictions, the two views and the export buttons for one clip."""
     card = getattr(model, "card", None)
-    class_index, per_class = class_picker(result, classes, labels, key, leads_with_class_maps(card, "space"))
-    if reason := lead_reason(card):
+    choice = view_controls(result, classes, labels, key, leads_with_class_maps(card, "space"))
+    if choice.method == ATTENTION and (reason := lead_reason(card)):
         st.caption(f"Which map each view opens on was measured: {reason}")
-    strip = space_view(clip, result, classes, class_index if per_class else None, key, display_name(model))
-    time_view(clip, result, classes, class_index, boxes, key, display_name(model), leads_with_class_maps(card, "time"))
-    export(clip, result, classes, strip, key, source, display_name(model))
+    shown = where_and_when(
+        clip,
+        result,
+        model,
+        str(model.checkpoint_path),  # where it was loaded from (its suffix stripped): the caches key models by it
+        classes,
+        choice,
+        boxes,
+        key,
+        cav_first=leads_with_class_maps(card, "time"),
+    )
+    export(clip, result, classes, shown, key, source, display_name(model), choice.method)
 
 
 def export(
-    clip, result: Explanation, classes: Sequence[str], strip: np.ndarray | None, key: str, source: str, model_label: str
+    clip,
+    result: Explanation,
+    classes: Sequence[str],
+    shown: SpaceShown | None,
+    key: str,
+    source: str,
+    model_label: str,
+    method: str = ATTENTION,
 ) -> None:
+    """The attention and predictions as JSON, and what the space view shows as a PNG strip and an overlay video."""
+    stem = Path(source).stem
+    shown_stem = stem if method == ATTENTION else f"{stem}-{method}"
     columns = st.columns(3)
     columns[0].download_button(
         "Attention + predictions (JSON)",
         export_json(result, classes, source, model_label),
-        file_name=f"{Path(source).stem}-explanation.json",
+        file_name=f"{stem}-explanation.json",
         mime="application/json",
         key=f"{key}_json",
     )
-    if strip is not None:
+    if shown is not None:
         columns[1].download_button(
             "Frame strip (PNG)",
-            png_bytes(strip),
-            file_name=f"{Path(source).stem}-strip.png",
+            png_bytes(shown.grid),
+            file_name=f"{shown_stem}-strip.png",
             mime="image/png",
             key=f"{key}_png",
         )
         if columns[2].button("Prepare overlay video (MP4)", key=f"{key}_mp4_prepare"):
-            video = overlay_video(
-                clip, space_maps(result, None), st.session_state["colormap"], st.session_state["opacity"]
-            )
+            video = overlay_video(clip, shown.maps, st.session_state["colormap"], st.session_state["opacity"])
             columns[2].download_button(
                 "Download overlay video",
                 video,
                 key=f"{key}_mp4",
-                file_name=f"{Path(source).stem}-overlay.mp4",
+                file_name=f"{shown_stem}-overlay.mp4",
                 mime="video/mp4",
             )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -102,10 +103,19 @@ def checked_target(model: AVModel, target: int) -> int:
     return int(target)
 
 
+_EXPLAINING = threading.RLock()  # re-entrant: a score explains inside an explanation
+
+
 @contextmanager
 def explaining(model: AVModel) -> Iterator[None]:
     """Eval mode, and the weights kept out of autograd (attributions need gradients of the inputs only, and no
-    ``.grad`` is left on the model); both restored after."""
+    ``.grad`` is left on the model); both restored after. One method runs at a time: the app shares one model
+    between its sessions' threads, and two of them saving and restoring the flags at once would restore them wrongly."""
+    with _EXPLAINING:
+        yield from _explaining(model)
+
+
+def _explaining(model: AVModel) -> Iterator[None]:
     was_training = model.training
     flags = [(parameter, parameter.requires_grad) for parameter in model.parameters()]
     model.eval()
