@@ -81,7 +81,9 @@ async def visit(browser, url: str, clip: Path, timeout_s: float) -> dict[str, fl
     times = {}
     try:
         await page.goto(f"{url}/upload")
-        await page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(timeout=timeout_s * 1000)
+        await page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(
+            state="attached", timeout=timeout_s * 1000
+        )
         start = time.perf_counter()
         await page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
         await page.get_by_text("Decoded, encoded and explained").wait_for(timeout=timeout_s * 1000)
