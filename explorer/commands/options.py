@@ -30,7 +30,12 @@ def positive_float(text: str) -> float:
 
 
 def add_feature_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--features", metavar="STORE", help="feature store folder (meta.json + <video_id>.safetensors)")
+    parser.add_argument(
+        "--features",
+        metavar="STORE",
+        help="feature store folder: explorer extract's (meta.json + <video_id>.safetensors) or LLP's released "
+        "features (vggish/ and res152/ of <video_id>.npy)",
+    )
     parser.add_argument("--official-audio", metavar="H5", help="official AVE audio_feature.h5 (with --official-visual)")
     parser.add_argument(
         "--official-visual", metavar="H5", help="official AVE visual_feature.h5 (with --official-audio)"
@@ -63,8 +68,8 @@ def resolve_device(name: str) -> torch.device:
 
 
 def open_features(args: argparse.Namespace, dataset_name: str):
-    """The FeatureStore of ``--features`` or the official AVE h5 pair, whichever was given (exactly one)."""
-    from explorer.data.features import FeatureStore, OfficialAVEFeatures
+    """The feature folder of ``--features`` or the official AVE h5 pair, whichever was given (exactly one)."""
+    from explorer.data.features import OfficialAVEFeatures, open_feature_folder
 
     official = (args.official_audio, args.official_visual)
     if args.features and any(official):
@@ -79,7 +84,7 @@ def open_features(args: argparse.Namespace, dataset_name: str):
         return OfficialAVEFeatures(*official)
     if not args.features:
         raise DataError("Say where the features are: --features STORE (or --official-audio/--official-visual for AVE).")
-    return FeatureStore(args.features)
+    return open_feature_folder(args.features)
 
 
 def load_named_dataset(name: str, data_dir: str | None):
@@ -103,14 +108,15 @@ def samples_with_features(samples: list, features, what: str) -> list:
     return kept
 
 
-def feature_dims(features) -> dict:
-    return {"audio_dim": features.audio_dim, "visual_dim": features.visual_dim, "grid": list(features.grid)}
-
-
 def encoder_card(features) -> dict:
-    """What the card says about the encoder: its name plus whatever the store recorded about it."""
-    root = getattr(features, "root", None)  # the official h5 files record nothing more
-    recorded = json.loads((root / "meta.json").read_text(encoding="utf-8")) if root is not None else {}
+    """What the card says about the encoder: its name plus whatever the store recorded about it (the released
+    AVE and LLP features record nothing more)."""
+    from explorer.data.features import FeatureStore
+
+    if isinstance(features, FeatureStore):
+        recorded = json.loads((features.root / "meta.json").read_text(encoding="utf-8"))
+    else:
+        recorded = {}
     return {**recorded, "name": features.encoder}
 
 

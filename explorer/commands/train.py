@@ -12,7 +12,6 @@ from explorer.commands.options import (
     DATASETS,
     add_feature_arguments,
     encoder_card,
-    feature_dims,
     load_named_dataset,
     open_features,
     positive_float,
@@ -70,7 +69,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from explorer.data.features import FeatureDataset
+    from explorer.data.features import POOLED_MAP_NOTE, FeatureDataset, store_dims
     from explorer.evaluation import json_ready
     from explorer.metrics import evaluate_predictions
     from explorer.models import create_model, save_checkpoint
@@ -119,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
             "classes": list(dataset.classes),
             "dataset": args.dataset,
             "encoder": encoder_card(features),
-            "features": {**feature_dims(features), "source": str(features)},
+            "features": {**store_dims(features), "source": str(features)},
+            **({"space_attention": POOLED_MAP_NOTE} if tuple(features.grid) == (1, 1) else {}),
             "splits": {"train": len(train_set), "val": len(val_set)},
             "metrics": {
                 **{f"train_{name}": value for name, value in train_metrics.items()},

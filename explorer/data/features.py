@@ -1,7 +1,8 @@
-"""Feature stores: our per-video safetensors folders and the official AVE h5 files.
+"""Feature stores: our per-video safetensors folders, the official AVE h5 files and LLP's released .npy features.
 
-Both offer ``read_sample(sample)`` and ``has_sample(sample)``, so
-:class:`FeatureDataset` pairs samples with either without branching.
+Each offers ``read_sample(sample)`` and ``has_sample(sample)`` plus its ``encoder`` name and dims, so
+:class:`FeatureDataset` and the app pair samples with any of them without branching. :func:`open_feature_folder`
+opens a folder of either folder kind; :func:`find_feature_stores` finds every store a dataset root holds.
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ def _check_shapes(path: Path, audio: Tensor, visual: Tensor, audio_dim: int, vis
         raise DataError(
             f"{path}: audio has {audio.shape[0]} segments and visual {visual.shape[0]}; both need the same T > 0."
         )
+
+
+def plain_name(video_id: str) -> str:
+    """``video_id`` when it can name a file inside a store's folder (no path, no hidden or temporary name)."""
+    if not video_id or "/" in video_id or "\\" in video_id or video_id.startswith(".") or "\0" in video_id:
+        raise DataError(f"{video_id!r} cannot be a feature file name; video ids must be plain file names.")
+    return video_id
 
 
 def _as_tensor(value, name: str) -> Tensor:
@@ -119,9 +127,7 @@ class FeatureStore:
         return cls(root)
 
     def path(self, video_id: str) -> Path:
-        if not video_id or "/" in video_id or "\\" in video_id or video_id.startswith(".") or "\0" in video_id:
-            raise DataError(f"{video_id!r} cannot be a feature file name; video ids must be plain file names.")
-        return self.root / f"{video_id}{SUFFIX}"
+        return self.root / f"{plain_name(video_id)}{SUFFIX}"
 
     def write(self, video_id: str, audio, visual) -> None:
         """Store one video's features; a killed writer never leaves a half-written file behind."""
@@ -252,10 +258,142 @@ class OfficialAVEFeatures:
         return self.read(sample.index)
 
 
-class FeatureDataset(torch.utils.data.Dataset):
-    """(audio, visual, labels, sample index) per sample, from a FeatureStore or the official AVE features."""
+POOLED_MAP_NOTE = (
+    "meaningless: the visual features are globally pooled (a 1×1 map), so there is no where to attend to; the app "
+    "hides the space view"
+)
 
-    def __init__(self, samples: Sequence[Sample], features: FeatureStore | OfficialAVEFeatures):
+
+class LLPFeatures:
+    """LLP's released features (Tian et al. 2020): per video ``vggish/<id>.npy`` (10×128) and ``res152/<id>.npy``
+    (80×2048, 8 frames per second, globally pooled), read as a store with a 1×1 map: ResNet-152 averaged to 10
+    one-second segments. Pooled maps carry no *where*, so a model's space attention over them is meaningless.
+    (``r2plus1d_18/<id>.npy``, 10×512, is LLP's motion stream, which STAN's frame encoder has no place for.)"""
+
+    encoder = "official-llp"
+    audio_dim, visual_dim, grid = 128, 2048, (1, 1)
+    AUDIO_FOLDER, VISUAL_FOLDER = "vggish", "res152"
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        missing = [name for name in (self.AUDIO_FOLDER, self.VISUAL_FOLDER) if not (self.root / name).is_dir()]
+        if missing:
+            raise DataError(
+                f"{self.root} is not an LLP feature folder: it lacks {' and '.join(f'{m}/' for m in missing)}."
+            )
+
+    @classmethod
+    def looks_like(cls, root: Path) -> bool:
+        return (root / cls.AUDIO_FOLDER).is_dir() and (root / cls.VISUAL_FOLDER).is_dir()
+
+    def _paths(self, video_id: str) -> tuple[Path, Path]:
+        name = plain_name(video_id)
+        return (self.root / self.AUDIO_FOLDER / f"{name}.npy", self.root / self.VISUAL_FOLDER / f"{name}.npy")
+
+    def _load(self, path: Path) -> np.ndarray:
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as error:
+            raise DataError(f"{path} is not a readable .npy array ({error}).") from None
+        if not np.issubdtype(array.dtype, np.number):
+            raise DataError(f"{path} must hold numbers, not {array.dtype}.")
+        return array.astype(np.float32, copy=False)
+
+    def read(self, video_id: str) -> Features:
+        audio_path, visual_path = self._paths(video_id)
+        if not (audio_path.is_file() and visual_path.is_file()):
+            raise DataError(f"No LLP features for {video_id!r} in {self.root} (needs vggish/ and res152/ files).")
+        audio, frames = self._load(audio_path), self._load(visual_path)
+        if audio.ndim != 2 or audio.shape[1] != self.audio_dim:
+            raise DataError(f"{audio_path}: LLP audio features must be T×128, got {_shape_text(audio.shape)}.")
+        segments = audio.shape[0]
+        if frames.ndim != 2 or frames.shape[1] != self.visual_dim or segments == 0 or frames.shape[0] % segments:
+            raise DataError(
+                f"{visual_path}: LLP visual features must be (frames per second × {segments})×2048, got "
+                f"{_shape_text(frames.shape)}."
+            )
+        visual = frames.reshape(segments, -1, self.visual_dim).mean(axis=1)[:, None, None, :]
+        return torch.from_numpy(np.ascontiguousarray(audio)), torch.from_numpy(np.ascontiguousarray(visual))
+
+    def __contains__(self, video_id: str) -> bool:
+        return all(path.is_file() for path in self._paths(video_id))
+
+    def ids(self) -> list[str]:
+        audio = {path.stem for path in (self.root / self.AUDIO_FOLDER).glob("*.npy")}
+        return sorted(audio & {path.stem for path in (self.root / self.VISUAL_FOLDER).glob("*.npy")})
+
+    def __len__(self) -> int:
+        return len(self.ids())
+
+    def __str__(self) -> str:
+        return f"the LLP features {self.root}"
+
+    def has_sample(self, sample: Sample) -> bool:
+        return sample.source == "llp" and sample.video_id in self
+
+    def read_sample(self, sample: Sample) -> Features:
+        return self.read(sample.video_id)
+
+
+def open_feature_folder(root: str | Path) -> FeatureStore | LLPFeatures:
+    """A feature folder of either kind: ours (``meta.json``) or LLP's released one (``vggish/``, ``res152/``)."""
+    root = Path(root)
+    if root.is_dir() and not (root / "meta.json").exists() and LLPFeatures.looks_like(root):
+        return LLPFeatures(root)
+    return FeatureStore(root)
+
+
+OFFICIAL_AVE_FILES = ("audio_feature.h5", "visual_feature.h5")  # the released names, under the key "avadataset"
+LLP_FEATURE_FOLDERS = ("", "feats")  # the released archive unpacks into feats/
+
+
+def find_feature_stores(root: str | Path) -> tuple[list, list[str]]:
+    """Every feature store a dataset root holds, and one sentence for each that is there but broken.
+
+    Looked for: the official AVE pair under its released names, LLP's released folders (in the root or its
+    ``feats/``), and stores of ``explorer extract`` (the root itself or any folder directly inside it).
+    """
+    root = Path(root)
+    stores, problems = [], []
+
+    def attempt(opener, *args) -> None:
+        try:
+            stores.append(opener(*args))
+        except DataError as error:
+            problems.append(str(error))
+
+    if any((root / name).exists() for name in OFFICIAL_AVE_FILES):
+        attempt(OfficialAVEFeatures, *(root / name for name in OFFICIAL_AVE_FILES))
+    for folder in LLP_FEATURE_FOLDERS:
+        if LLPFeatures.looks_like(root / folder):
+            attempt(LLPFeatures, root / folder)
+    candidates = [root, *sorted(path for path in root.iterdir() if path.is_dir())] if root.is_dir() else []
+    for folder in candidates:
+        if (folder / "meta.json").is_file():
+            attempt(FeatureStore, folder)
+    return stores, problems
+
+
+def store_dims(store) -> dict:
+    """What a model trained on the store was fed: its encoder's name and the feature dims."""
+    return {
+        "encoder": store.encoder,
+        "audio_dim": store.audio_dim,
+        "visual_dim": store.visual_dim,
+        "grid": list(store.grid),
+    }
+
+
+RELEASED_FEATURES = {  # the released feature sets, by the encoder name a model trained on them records
+    OfficialAVEFeatures.encoder: "the released AVE features (VGGish audio, VGG-19 pool5 frames)",
+    LLPFeatures.encoder: "LLP's released features (VGGish audio, pooled ResNet-152 frames)",
+}
+
+
+class FeatureDataset(torch.utils.data.Dataset):
+    """(audio, visual, labels, sample index) per sample, from any feature store."""
+
+    def __init__(self, samples: Sequence[Sample], features: FeatureStore | OfficialAVEFeatures | LLPFeatures):
         self.samples = list(samples)
         self.features = features
         missing = [s.video_id for s in self.samples if not features.has_sample(s)]

@@ -1,7 +1,13 @@
 """Explanation tests of the paper (§4.3) and the helpers that draw attention on media."""
 
 from explorer.errors import InvalidInputError
-from explorer.explain.clip import checkpoint_encoder, encode_clip, explain_clip, explain_features
+from explorer.explain.clip import (
+    checkpoint_encoder,
+    encode_clip,
+    explain_clip,
+    explain_features,
+    reads_released_features,
+)
 from explorer.explain.overlay import COLORMAPS, overlay_on_image
 from explorer.explain.perturbation import perturbation_curves, perturbation_test, perturbation_tvd
 from explorer.explain.pointing import (
@@ -17,6 +23,7 @@ __all__ = [
     "encode_clip",
     "explain_clip",
     "explain_features",
+    "reads_released_features",
     "COLORMAPS",
     "InvalidInputError",
     "SpatialPointingDetails",

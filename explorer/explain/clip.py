@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from explorer.data.features import RELEASED_FEATURES
 from explorer.encoders import Encoder, check_compatible, create_encoder
 from explorer.errors import CheckpointError
 from explorer.media import Clip, load_clip
@@ -30,6 +31,13 @@ def explain_clip(model: AVModel, encoder: Encoder, clip: Clip) -> Explanation:
     return explain_features(model, *encoder.encode(clip))
 
 
+def reads_released_features(model: AVModel) -> bool:
+    """Whether the model was trained on a released feature set (AVE's h5, LLP's .npy), whose encoders are not here:
+    it explains stored samples only, and no changed or uploaded video."""
+    spec = (getattr(model, "card", None) or {}).get("encoder")
+    return isinstance(spec, dict) and spec.get("name") in RELEASED_FEATURES
+
+
 def checkpoint_encoder(model: AVModel) -> Encoder:
     """The encoder named in the model card, checked to give the feature sizes the model was trained on.
 
@@ -41,6 +49,12 @@ def checkpoint_encoder(model: AVModel) -> Encoder:
     if not isinstance(spec, dict) or not spec.get("name"):
         raise CheckpointError(
             "the checkpoint's card does not name the encoder of its features, so clips cannot be encoded for it."
+        )
+    if reads_released_features(model):
+        raise CheckpointError(
+            f"this model was trained on {RELEASED_FEATURES[spec['name']]}, made by encoders whose weights are not "
+            "here, so it cannot encode a new video; it explains the samples whose features are in the dataset root "
+            "(the sidebar's root)."
         )
     config = spec.get("config") if isinstance(spec.get("config"), dict) else {}
     encoder = create_encoder(spec["name"], weights=_weights_path(spec.get("weights"), model), **config)

@@ -18,6 +18,7 @@ import torch
 from explorer.data import load_dataset as load_annotations
 from explorer.data import load_demo_dataset
 from explorer.data.dataset import Sample
+from explorer.data.features import find_feature_stores
 from explorer.explain import checkpoint_encoder, explain_features
 from explorer.explain.methods import METHODS, MethodMaps, create_method
 from explorer.explain.methods.metrics import AnnotatedClip, score_method
@@ -27,6 +28,7 @@ from explorer.models import AVModel, Explanation, load_checkpoint
 from explorer.paths import demo_samples_dir
 from explorer.ui.memo import memoize
 from explorer.ui.samples import demo_event_masks
+from explorer.ui.stored import StoredClip, stored_clip
 
 # Byte budgets (MiB). A decoded 60 s clip at the demo's 224 px and 8 fps is ~70 MiB; its features ~1 MiB.
 DECODED_MB, UPLOADS_MB, FEATURES_MB, EXPLANATIONS_MB, CURVES_MB = 768, 256, 256, 128, 16
@@ -87,15 +89,31 @@ def decode_upload(data: bytes, filename: str) -> Clip:
         return load_clip(path)
 
 
+@st.cache_resource(show_spinner="Looking for features in the dataset root…", max_entries=8, ttl=60)
+def feature_stores(root: str) -> tuple[tuple, tuple[str, ...]]:
+    """The feature stores under a dataset root and a sentence for each broken one (looked at again after a
+    minute, so features added meanwhile are seen)."""
+    stores, problems = find_feature_stores(root)
+    return tuple(stores), tuple(problems)
+
+
+def sample_clip(root: str, sample: Sample, video: Path | None) -> StoredClip:
+    """A sample with features under ``root`` as a clip: its video when on disk, otherwise a neutral grid."""
+    return stored_clip(sample, feature_stores(root)[0], root, None if video is None else decode_clip(video))
+
+
 @memoize("features", FEATURES_MB)
 def _encode(identity: str, clip: Clip, _model_path: str) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(clip, StoredClip) and (stored := clip.features_for(load_model(_model_path))) is not None:
+        return stored
     with st.spinner("Encoding…"):
         audio, visual = load_encoder(_model_path).encode(clip)
     return np.asarray(audio, dtype=np.float32), np.asarray(visual, dtype=np.float32)
 
 
 def features(model_path: str, clip: Clip) -> tuple[np.ndarray, np.ndarray]:
-    """The clip's features for this model, shared with every model trained on the same encoder."""
+    """The clip's features for this model, shared with every model trained on the same encoder: read from the
+    dataset root's store when the clip is a stored sample that has them (never re-encoded), else encoded."""
     return _encode(encoder_id(model_path), clip, _model_path=model_path)
 
 

@@ -75,7 +75,11 @@ def side(context: state.PageContext, index: int, checkpoints: list[str], clip: C
         st.warning(problem)
         return
     classes = context.classes
-    result = context.explain(clip, path)
+    try:
+        result = context.explain(clip, path)
+    except ExplorerError as error:  # e.g. a side's model whose features the root lacks, with no video to encode
+        st.error(str(error))
+        return
     views.predictions(result, classes, sample.labels)
     choice = views.view_controls(
         result, classes, sample.labels, key, leads_with_class_maps(model.card, "space"), method

@@ -92,6 +92,9 @@ def see_and_hear(context: state.PageContext, sample: Sample) -> None:
         "frame's pixels (where A^s·A^t ≥ 0.5)."
     )
     clip = context.clip(sample)
+    if not clip.has_video:
+        st.info("This sample has features but no video on disk, so there is no sound or frame to perturb here.")
+        return
     result = context.explain(clip)
     sigma2 = st.slider("σ²", 0.0, 1.0, 0.2, step=0.05, key="perturbation_listen_sigma2")
     relevant = st.toggle(

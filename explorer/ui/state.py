@@ -93,19 +93,35 @@ class PageContext:
     def video_path(self, sample: Sample) -> Path | None:
         return video_path(self.selection, sample.video_id)
 
+    @property
+    def feature_stores(self) -> tuple:
+        """The feature stores under the dataset root (none without a root)."""
+        root = self.selection.dataset_root
+        return () if root is None else cache.feature_stores(str(root))[0]
+
+    def has_features(self, sample: Sample) -> bool:
+        return any(store.has_sample(sample) for store in self.feature_stores)
+
+    def on_disk(self, sample: Sample) -> bool:
+        """Whether the sample can be explained: its features are in the root, or its video is on disk."""
+        return self.has_features(sample) or self.video_path(sample) is not None
+
     def samples_on_disk(self, needs: str, keep: Callable[[Sample], bool] = lambda sample: True) -> list[Sample]:
-        """The samples whose video is on disk (and that ``keep`` accepts), or a note that this page ``needs`` them
-        and the end of the page."""
-        found = [sample for sample in self.dataset.samples if keep(sample) and self.video_path(sample) is not None]
+        """The samples with features in the root or a video on disk (and that ``keep`` accepts), or a note that
+        this page ``needs`` them and the end of the page."""
+        found = [sample for sample in self.dataset.samples if keep(sample) and self.on_disk(sample)]
         if not found:
             st.info(
                 f"{needs} No such clip of {self.dataset.name} is on disk: choose the demo samples, or set the "
-                "dataset root in the sidebar."
+                "dataset root in the sidebar (videos and/or features)."
             )
             st.stop()
         return found
 
     def clip(self, sample: Sample) -> Clip:
+        """The sample as the views draw it; with features in the root, the models read them from there."""
+        if self.has_features(sample):
+            return cache.sample_clip(str(self.selection.dataset_root), sample, self.video_path(sample))
         return cache.decode_clip(self.video_path(sample))
 
     def explain(self, clip: Clip, model_path: str | None = None) -> Explanation:
@@ -188,6 +204,23 @@ def _model_picker() -> tuple[AVModel | None, str | None, str | None]:
         return None, choice, str(error)
 
 
+def _model_for_dataset() -> None:
+    """When the visitor switches dataset and the chosen model does not know its classes, switch to a checkpoint
+    that does (STAN first), so that the new dataset opens explained; a fitting choice is kept."""
+    try:
+        dataset = cache.load_dataset(DATASETS[st.session_state["dataset_choice"]])
+    except ExplorerError:
+        return  # the page says why
+    fitting = [
+        path
+        for path in map(str, list_checkpoints(checkpoints_dir()))
+        if _loads(path) and misfit(cache.load_model(path), dataset) is None
+    ]
+    current = st.session_state.get("model_choice")
+    if fitting and current not in fitting and current != CUSTOM_PATH:
+        st.session_state["model_choice"] = (pick_defaults(fitting, ["stan"]) or fitting)[0]
+
+
 def checkpoint_name(path: str) -> str:
     """How pickers show a checkpoint path."""
     return path if path == CUSTOM_PATH else checkpoint_label(path, checkpoints_dir())
@@ -223,7 +256,9 @@ def sidebar() -> Selection:
         with st.sidebar.expander("Model card"):
             model_card(model)
     st.sidebar.header("Data")
-    label = st.sidebar.radio("Dataset", list(DATASETS), key="dataset_choice", horizontal=True)
+    label = st.sidebar.radio(
+        "Dataset", list(DATASETS), key="dataset_choice", horizontal=True, on_change=_model_for_dataset
+    )
     dataset = DATASETS[label]
     root = None
     if dataset in DATASET_ROOT_VARIABLES:
@@ -240,6 +275,12 @@ def sidebar() -> Selection:
             except ExplorerError as error:
                 st.sidebar.error(str(error))
                 root = None
+        if root is not None:
+            stores, problems = cache.feature_stores(str(root))
+            for problem in problems:
+                st.sidebar.warning(problem)
+            if stores:
+                st.sidebar.caption("Features found: " + "; ".join(str(store) for store in stores))
     st.sidebar.header("Display")
     settings()
     st.sidebar.selectbox(

@@ -38,6 +38,10 @@ SPACE_HELP = (
     "frame) times the time attention A^t (how much that second counts); a class's CAM shows the evidence "
     "for that class alone, rescaled to [0, 1]."
 )
+POOLED_NOTE = (
+    "{model} reads globally pooled frame features (a 1×1 map, as LLP's released ResNet-152 features are), so its "
+    "space attention has no where to point at: the space view is hidden."
+)
 ATTENTION = "attention"  # the model's own maps, computed in its forward
 METHOD_HELP = (
     "Attention: the model's own maps, computed in its forward (A^s·A^t or the target class's CAM where, A^t and its "
@@ -57,6 +61,17 @@ METHOD_TIME_HELP = (
     "The curve is each second's share of the attribution (audio and visual each as a share of its own total), "
     "divided by its maximum over the clip, so 1 marks the second that counts most."
 )
+
+
+def no_video_note(clip, model: AVModel | None) -> str:
+    """What stands in for a sample's missing video, and where its features come from."""
+    store = clip.store_for(model) if model is not None else None
+    source = f"{store}" if store is not None else "the dataset root's features"
+    return (
+        f"No video on disk for this sample: the model reads its features from {source}, so its prediction and "
+        "attention are exactly those of the real clip. The space view draws the maps over a neutral grid (one cell "
+        "per feature location) and the time view shows the curves without a waveform."
+    )
 
 
 def clip_warnings(clip) -> None:
@@ -195,9 +210,15 @@ def frames_view(clip, maps: np.ndarray, what: str, key: str, reading: str) -> Sp
     be empty) says how to read them."""
     overlays = attention_overlays(clip, maps)
     grid = frame_grid(overlays)
-    st.markdown(f"**Where: {what}**, one frame per second (0 … {clip.num_segments - 1} s)")
+    frames = "one frame per second" if clip.has_video else f"a neutral {maps.shape[1]}×{maps.shape[2]} grid per second"
+    st.markdown(f"**Where: {what}**, {frames} (0 … {clip.num_segments - 1} s)")
     st.image(grid, width="stretch")
-    st.caption((reading + " " if reading else "") + range_note(maps))
+    stand_in = (
+        ""
+        if clip.has_video
+        else "No video: each grey square stands for the frame, ruled into the feature map's cells, under the map. "
+    )
+    st.caption(stand_in + (reading + " " if reading else "") + range_note(maps))
     frame_column, overlay_column, control_column = st.columns([2, 2, 1])
     if clip.num_segments > 1:
         second = control_column.slider("Second to enlarge", 0, clip.num_segments - 1, 0, key=f"{key}_second")
@@ -205,7 +226,8 @@ def frames_view(clip, maps: np.ndarray, what: str, key: str, reading: str) -> Sp
         second = 0
         control_column.caption("One second only: it is shown enlarged.")
     control_column.image(colorbar(st.session_state["colormap"]), caption="0 ← colour scale → 1", width="stretch")
-    frame_column.image(clip.middle_frame(second), caption=f"Frame at {second} s", width="stretch")
+    if clip.has_video:
+        frame_column.image(clip.middle_frame(second), caption=f"Frame at {second} s", width="stretch")
     overlay_column.image(overlays[second], caption=f"{what} at {second} s", width="stretch")
     return SpaceShown(grid, maps)
 
@@ -225,6 +247,9 @@ def space_view(
     if maps is None:
         st.info(f"{model_name} has no space attention, so there is no space view.")
         return None
+    if maps.shape[1:] == (1, 1):
+        st.info(POOLED_NOTE.format(model=model_name))
+        return None
     what = "A^s·A^t" if class_index is None else f"CAM of “{classes[class_index]}”"
     return frames_view(clip, maps, what, key, SPACE_HELP if explain else "")
 
@@ -241,14 +266,18 @@ def time_chart(
     """The waveform with per-second ``curves`` in [0, 1] over it (annotated events shaded behind), the second chosen
     in the space view outlined and playable; ``reading`` says what the curves are, ``axis`` (if given) names the
     value axis in place of the figure's "attention"."""
-    second = st.session_state.get(f"{key}_second", 0)
+    second = min(st.session_state.get(f"{key}_second", 0), clip.num_segments - 1)
     st.markdown(title)
-    figure = time_figure(clip.audio, clip.sample_rate, curves, boxes, highlight=(second, second + 1))
+    audio = clip.audio if clip.has_video else None  # a stored sample without video has no sound to draw
+    figure = time_figure(audio, clip.sample_rate, curves, boxes, highlight=(second, second + 1))
     if axis is not None:
         figure.update_yaxes(title_text=axis)
     st.plotly_chart(figure, width="stretch", key=f"{key}_time_chart")
     shaded = " Shaded boxes: the annotated events (green: heard, purple: seen)." if boxes else ""
-    st.caption(f"Grey: the waveform. {reading}{shaded} Dotted box: second {second}, chosen with the slider above.")
+    sound = "Grey: the waveform. " if clip.has_video else "No video, so no waveform: the curves and boxes alone. "
+    st.caption(f"{sound}{reading}{shaded} Dotted box: second {second}, chosen with the slider above.")
+    if not clip.has_video:
+        return
     segment = clip.segment_audio(second)
     if np.abs(segment).max(initial=0.0) > 0:  # st.audio cannot normalise pure silence
         st.audio(segment, sample_rate=clip.sample_rate)
@@ -434,7 +463,7 @@ def export(
             mime="image/png",
             key=f"{key}_png",
         )
-        if columns[2].button("Prepare overlay video (MP4)", key=f"{key}_mp4_prepare"):
+        if clip.has_video and columns[2].button("Prepare overlay video (MP4)", key=f"{key}_mp4_prepare"):
             video = overlay_video(clip, shown.maps, st.session_state["colormap"], st.session_state["opacity"])
             columns[2].download_button(
                 "Download overlay video",
