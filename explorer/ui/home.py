@@ -32,14 +32,7 @@ PAGE_LINKS = (
 
 
 def render() -> None:
-    st.title("STAN Explorer")
-    st.markdown(
-        "**STAN** (Chen et al., *Where and When: Space-Time Attention for Audio-Visual Explanations*, 2021) "
-        "recognises audio-visual events in video and explains itself: **space attention** says *where* in each "
-        "frame the evidence lies, **time attention** says *when* in the clip it happens. "
-        "Both are learnt from class activation maps (CAM) and class activation values (CAV) and are trained "
-        "only with video-level labels."
-    )
+    """Home below its title and introduction (:func:`explorer.ui.intro.header`, which Home.py draws first)."""
     selection = state.selection()
     example_column, links_column = st.columns([3, 2], gap="large")
     with links_column:  # drawn first: the page is readable before the example is computed
