@@ -15,7 +15,7 @@ context = state.page_context()
 context.require_fit()
 available = context.samples_on_disk("The perturbation test needs clips.")
 draws, levels = perturbation.noise_controls()
-clip_tab, models_tab, listen_tab = st.tabs(["This clip", "Several models on a subset (Figure 3)", "See and hear it"])
+clip_tab, models_tab, listen_tab = st.tabs(["This clip", "Several models (Figure 3)", "See and hear it"])
 with clip_tab:
     sample = st.selectbox("Clip", available, format_func=lambda s: s.video_id, key="perturbation_sample")
     perturbation.one_clip(context, sample, levels, draws)

@@ -15,15 +15,13 @@ model = context.require_fit()
 scored = context.samples_on_disk(
     "The pointing game needs clips with temporal boxes.", keep=lambda sample: sample.time_mask is not None
 )
-clip_tab, dataset_tab, space_tab = st.tabs(["This clip", "Whole dataset (Table 3)", "Spatial pointing (demo)"])
+clip_tab, dataset_tab, space_tab = st.tabs(["This clip", "Whole split (Table 3)", "Spatial pointing (demo)"])
 with clip_tab:
     sample = st.selectbox("Clip", scored, format_func=lambda s: s.video_id, key="pointing_sample")
     clip = context.clip(sample)
     result = context.explain(clip)
     pointing.one_clip(model, sample, result)
 with dataset_tab:
-    st.caption("Every checkpoint with time attention, on every clip of this dataset with temporal boxes.")
-    if st.button("Run on the dataset", key="pointing_run"):
-        st.dataframe(pointing.dataset_rows(context, scored), hide_index=True, width="stretch")
+    pointing.whole_split(context, scored)
 with space_tab:
     pointing.spatial(context, sample, clip, result)

@@ -244,6 +244,26 @@ def test_every_page_runs_on_ave_features_without_videos(ave_root, monkeypatch, p
         assert images(app) >= 2 and plotly_charts(app) >= 1  # both space views; AV-ABN has no time view
 
 
+def test_whole_split_runs_at_the_papers_protocol(ave_root, monkeypatch):
+    root, checkpoints = ave_root
+    test_split = [s.index for s in load_dataset("ave").split("test") if s.index < AVE_ROWS]
+    app = app_on(monkeypatch, checkpoints, "AVE", "EXPLORER_AVE_ROOT", root, "perturbation")
+    app.toggle(key="perturbation_paper").set_value(True).run()
+    app.toggle(key="perturbation_whole").set_value(True).run()
+    assert app.selectbox(key="perturbation_split").value == "test"
+    app.button(key="perturbation_run").click().run()
+    assert_clean(app)
+    captions = " ".join(caption.value for caption in app.caption)
+    assert f"Last run: {len(test_split)} clips, σ² = 0, 0.1, 0.2" in captions and "100 draws per level" in captions
+    figures = [chart for chart in app.get("plotly_chart") if "features" in chart.proto.spec]
+    assert len(figures) == 2  # (a) relevant, (b) irrelevant, each with STAN and AV-ABN
+    app.switch_page("../pages/pointing_game.py").run()
+    app.selectbox(key="pointing_split").set_value("val").run()
+    app.button(key="pointing_run").click().run()
+    assert_clean(app)
+    assert set(app.dataframe[0].value["clips"]) == {2}  # rows 2 and 21: the val samples among the features
+
+
 def test_a_root_with_videos_shows_them_and_still_reads_the_features(ave_root, monkeypatch, tmp_path):
     root, checkpoints = ave_root
     with_videos = tmp_path / "AVE"

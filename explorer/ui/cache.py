@@ -128,10 +128,12 @@ def explain(model_path: str, clip: Clip) -> Explanation:
 def perturbation_curve(
     model_path: str, clips: tuple[Clip, ...], sigma2_levels: tuple[float, ...], draws: int, relevant: bool
 ) -> np.ndarray:
-    """Mean TVD per σ² level over the clips, with a fixed seed so reruns agree."""
+    """Mean TVD per σ² level over the clips, with a fixed seed so reruns agree; the noise is drawn only where it
+    lands (``sampling="fast"``, exact in distribution), which makes the paper's 100 draws quick enough for a page."""
     batch = tuple(torch.from_numpy(np.stack(part)) for part in zip(*(features(model_path, clip) for clip in clips)))
     generator = torch.Generator().manual_seed(0)
-    return perturbation_test(load_model(model_path), batch, list(sigma2_levels), draws, relevant, generator)
+    model = load_model(model_path)
+    return perturbation_test(model, batch, list(sigma2_levels), draws, relevant, generator, sampling="fast")
 
 
 @memoize("method maps", METHOD_MAPS_MB)

@@ -55,15 +55,20 @@ def one_clip(model: AVModel, sample: Sample, result: Explanation) -> None:
 
 def dataset_rows(context: state.PageContext, samples: list[Sample]) -> list[dict]:
     """Table 3 on the clips (each over the seconds its clip and annotation share): every checkpoint with time
-    attention, soft and binary, and answering "every second" beside them."""
+    attention, soft and binary, and answering "every second" beside them; a progress bar over models × clips."""
     rows, masks = [], []
     candidates = [path for path in context.checkpoints() if has_time_attention(cache.load_model(path))]
-    progress = st.progress(0.0)
-    for done, path in enumerate(candidates, start=1):
-        pairs = [
-            overlap(context.explain(context.clip(sample), path).numpy("time_attention"), sample.time_mask_any)
-            for sample in samples
-        ]
+    progress = st.progress(0.0, text="Explaining the clips…")
+    total = max(len(candidates) * len(samples), 1)
+    for done_models, path in enumerate(candidates):
+        pairs = []
+        for done_clips, sample in enumerate(samples, start=1):
+            attention = context.explain(context.clip(sample), path).numpy("time_attention")
+            pairs.append(overlap(attention, sample.time_mask_any))
+            if done_clips % 20 == 0 or done_clips == len(samples):
+                name = state.checkpoint_name(path)
+                text = f"{name}: {done_clips} of {len(samples)} clips"
+                progress.progress((done_models * len(samples) + done_clips) / total, text=text)
         attention, masks = [pair[0] for pair in pairs], [pair[1] for pair in pairs]
         for kind in ("soft", "binary"):
             mae = pointing_game(attention, masks, binary=kind == "binary")
@@ -74,7 +79,7 @@ def dataset_rows(context: state.PageContext, samples: list[Sample]) -> list[dict
                     "MAE": round(mae, 3),
                 }
             )
-        progress.progress(done / len(candidates), text=f"{done} of {len(candidates)} checkpoints")
+    progress.empty()
     if rows:
         rows.append(
             {
@@ -84,6 +89,20 @@ def dataset_rows(context: state.PageContext, samples: list[Sample]) -> list[dict
             }
         )
     return rows
+
+
+def whole_split(context: state.PageContext, scored: list[Sample]) -> None:
+    """Table 3 over a whole split, run on request and kept for the session (the explanations are cached too)."""
+    label, samples = context.split_picker(scored, "pointing")
+    st.caption(
+        f"Every checkpoint with time attention, on the {len(samples)} clips of {label} that have temporal boxes "
+        "(the paper's Table 3: soft and binary attention)."
+    )
+    kept = f"pointing_rows:{context.selection.dataset}:{context.selection.dataset_root}:{label}"
+    if st.button("Run on the split", key="pointing_run"):
+        st.session_state[kept] = dataset_rows(context, samples)
+    if rows := st.session_state.get(kept):
+        st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def spatial(context: state.PageContext, sample: Sample, clip: Clip, result: Explanation) -> None:

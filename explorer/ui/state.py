@@ -118,6 +118,16 @@ class PageContext:
             st.stop()
         return found
 
+    def split_picker(self, samples: list[Sample], key: str) -> tuple[str, list[Sample]]:
+        """A split of ``samples`` (the test split first) and its samples; a dataset without splits (the demo
+        samples) is one "all samples" choice."""
+        splits = [name for name in ("test", "val", "train") if any(sample.split == name for sample in samples)]
+        if not splits:
+            return "all samples", samples
+        name = st.selectbox("Split", splits, key=f"{key}_split", help="The official split, in its order.")
+        chosen = [sample for sample in samples if sample.split == name]
+        return f"the {name} split", chosen
+
     def clip(self, sample: Sample) -> Clip:
         """The sample as the views draw it; with features in the root, the models read them from there."""
         if self.has_features(sample):

@@ -228,6 +228,8 @@ def frames_view(clip, maps: np.ndarray, what: str, key: str, reading: str) -> Sp
     control_column.image(colorbar(st.session_state["colormap"]), caption="0 ← colour scale → 1", width="stretch")
     if clip.has_video:
         frame_column.image(clip.middle_frame(second), caption=f"Frame at {second} s", width="stretch")
+    else:  # no frame to show beside the map: the map takes the frame's place
+        overlay_column = frame_column
     overlay_column.image(overlays[second], caption=f"{what} at {second} s", width="stretch")
     return SpaceShown(grid, maps)
 
