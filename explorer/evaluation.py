@@ -175,24 +175,15 @@ def encode_demo_folder(model: AVModel, dataset, root: Path) -> tuple[list, list,
 def annotated_clips(
     items: Sequence, time_masks: Sequence[np.ndarray | None], space_masks: Sequence[np.ndarray | None] | None
 ) -> list:
-    """Feature items ``(audio, visual, labels, index)`` with their masks as the methods' AnnotatedClip: the class
-    explained is the clip's first true label (the annotated event's), and each mask is cut to the seconds it shares
-    with the clip (an annotation covers its dataset's clip length, a video may be shorter)."""
+    """Feature items ``(audio, visual, labels, index)`` with their masks as the methods' AnnotatedClip
+    (:meth:`AnnotatedClip.of_sample`)."""
     from explorer.explain.methods.metrics import AnnotatedClip
 
-    clips = []
-    for (audio, visual, labels, _), time_mask, space_mask in zip(items, time_masks, space_masks or [None] * len(items)):
-        seconds = audio.shape[0]
-        clips.append(
-            AnnotatedClip(
-                audio,
-                visual,
-                int(np.flatnonzero(np.asarray(labels))[0]),
-                None if time_mask is None else np.asarray(time_mask)[:seconds],
-                None if space_mask is None else np.asarray(space_mask)[:seconds],
-            )
-        )
-    return clips
+    masks = space_masks or [None] * len(items)
+    return [
+        AnnotatedClip.of_sample(audio, visual, labels, time_mask, space_mask)
+        for (audio, visual, labels, _), time_mask, space_mask in zip(items, time_masks, masks)
+    ]
 
 
 def evaluate_methods(model: AVModel, clips: Sequence, names: Sequence[str], draws: int = 16, seed: int = 0) -> dict:

@@ -13,7 +13,7 @@ from media_factory import make_video
 from explorer.data.dataset import Sample
 from explorer.explain.methods import METHODS
 from explorer.explain.methods.metrics import AnnotatedClip
-from explorer.ui import cache, methods, views
+from explorer.ui import methods, views
 
 POST_HOC = [name for name in METHODS if name != views.ATTENTION and name not in views.SLOW_METHODS]
 
@@ -46,11 +46,12 @@ def test_an_annotated_clip_keeps_the_seconds_clip_and_annotation_share():
     sample = Sample(0, "v", labels, time_mask, None, (), "test", "demo")
     audio, visual = np.ones((4, 2), np.float32), np.ones((4, 2, 2, 3), np.float32)
     masks = np.ones((10, 8, 8), np.uint8)
-    short = cache.annotated_clip(audio, visual, sample, masks)
+    short = AnnotatedClip.of_sample(audio, visual, sample.labels, sample.time_mask_any, masks)
     assert short.target == 1  # the first true label
     assert short.audio.shape == (4, 2) and short.visual.shape == (4, 2, 2, 3)
     assert short.time_mask.tolist() == [0, 0, 1, 1] and short.space_masks.shape == (4, 8, 8)
-    long = cache.annotated_clip(np.ones((12, 2), np.float32), np.ones((12, 2, 2, 3), np.float32), sample, None)
+    long_audio, long_visual = np.ones((12, 2), np.float32), np.ones((12, 2, 2, 3), np.float32)
+    long = AnnotatedClip.of_sample(long_audio, long_visual, sample.labels, sample.time_mask_any, None)
     assert long.audio.shape[0] == 10 and long.space_masks is None
 
 

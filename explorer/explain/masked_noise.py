@@ -15,7 +15,7 @@ class MaskedNoise:
     selects, 0 elsewhere: the noise of ``sampling="fast"``, drawn only when a model asks for it.
 
     :meth:`AVModel.perturbed_logits` takes it in place of a noise tensor. Then the inputs hold the N clips once (not
-    repeated) and the logits are S×(count·N)×K, draw-major like :func:`_repeat`. A model draws it as a tensor
+    repeated) and the logits are S×(count·N)×K, draw-major like :func:`repeat_batch`. A model draws it as a tensor
     (:meth:`dense`, the generic path) or through its first linear layer, a ReLU and a weighted sum over positions
     (:meth:`pooled_relu`), which draws W·η directly. Either is exact in distribution; neither is the exact path's
     stream. Draws: per clip, per draw, one ``normal_`` of the selected positions × C (:meth:`dense`, and

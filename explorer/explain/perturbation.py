@@ -104,6 +104,14 @@ def perturbation_masks(model: AVModel, clean: Explanation, relevant: bool) -> tu
     return mask(audio_relevance), mask(visual_relevance)
 
 
+Masks = tuple[Tensor | None, Tensor | None]  # audio N×T×1, visual N×T×H×W×1 in {0, 1}; None: not perturbed
+
+
+def _chosen(relevant_masks: Masks, relevant: bool) -> Masks:
+    """The given relevant masks, or their complements for the irrelevant features."""
+    return tuple(None if mask is None else (mask if relevant else 1 - mask) for mask in relevant_masks)
+
+
 def distribution(probs: Tensor, normalize: bool) -> Tensor:
     """The vector the TVD compares: the K probabilities, divided by their sum if ``normalize``."""
     return probs / probs.sum(dim=-1, keepdim=True) if normalize else probs
@@ -114,15 +122,15 @@ def total_variation(first: Tensor, second: Tensor) -> Tensor:
 
 
 def _held_attention(clean: Explanation, count: int) -> Explanation:
-    """The clean clip's attention, repeated like :func:`_repeat`: all that ``attention=`` reads. CAM, CAV and
+    """The clean clip's attention, repeated like :func:`repeat_batch`: all that ``attention=`` reads. CAM, CAV and
     auxiliary logits are left out, so they are not copied for every draw."""
 
     def repeat(value: Tensor | None) -> Tensor | None:
-        return None if value is None else _repeat(value, count)
+        return None if value is None else repeat_batch(value, count)
 
     return Explanation(
-        _repeat(clean.logits, count),
-        _repeat(clean.probs, count),
+        repeat_batch(clean.logits, count),
+        repeat_batch(clean.probs, count),
         repeat(clean.space_attention),
         repeat(clean.time_attention),
     )
@@ -141,13 +149,13 @@ def _standard_noise(inputs: list[Tensor | None], count: int, generator: torch.Ge
     return [None if noise is None else noise.to(like.device) for noise, like in zip(noises, inputs)]
 
 
-def _repeat(features: Tensor, count: int) -> Tensor:
+def repeat_batch(features: Tensor, count: int) -> Tensor:
     """``count`` copies of N×… ``features`` along the batch, draw-major: copy c of clip i sits at c·N + i."""
     return features.repeat(count, *[1] * (features.dim() - 1))
 
 
 def _masked(noise: Tensor | None, mask: Tensor | None) -> Tensor | None:
-    """draws×N×… noise times the N×… mask, flattened draw-major like :func:`_repeat`; None: not perturbed."""
+    """draws×N×… noise times the N×… mask, flattened draw-major like :func:`repeat_batch`; None: not perturbed."""
     return None if noise is None else (noise * mask).flatten(0, 1)
 
 
@@ -193,12 +201,14 @@ def _kind_tvd(
     chunk_size: int,
     sampling: str,
     workers: int,
+    masks: Masks | None = None,
 ) -> Tensor:
-    """levels × draws × N TVDs of one kind, the model in eval mode under inference mode."""
+    """levels × draws × N TVDs of one kind, the model in eval mode under inference mode; ``masks`` (the relevant
+    ones) replace the attention's."""
     clip_count = audio.shape[0]
     tvd = torch.zeros(len(levels), draws, clip_count)
     noisy_levels = [index for index, level in enumerate(levels) if level > 0]
-    audio_mask, visual_mask = perturbation_masks(model, clean, relevant)
+    audio_mask, visual_mask = perturbation_masks(model, clean, relevant) if masks is None else _chosen(masks, relevant)
     if not noisy_levels:
         return tvd
     clean_distribution = distribution(clean.probs, normalize)
@@ -243,8 +253,8 @@ def _kind_tvd(
             [None if audio_mask is None else audio, None if visual_mask is None else visual], count, generator
         )
         logits = model.perturbed_logits(  # levels × (draw, clip) × K
-            _repeat(audio, count),
-            _repeat(visual, count),
+            repeat_batch(audio, count),
+            repeat_batch(visual, count),
             _held_attention(clean, count),
             _masked(audio_noise, audio_mask),
             _masked(visual_noise, visual_mask),
@@ -266,12 +276,13 @@ def _tvds(
     chunk_size: int,
     sampling: str,
     workers: int,
+    masks: Masks | None = None,
 ) -> list[np.ndarray]:
     """Mean TVD (L×N) per kind (relevant: True), in order, from one clean forward."""
     audio, visual, levels = _check_call(model, batch, sigma2_levels, draws, generator, sampling, workers)
     with _evaluating(model):
         clean = model(audio, visual)
-        args = (normalize, chunk_size, sampling, workers)
+        args = (normalize, chunk_size, sampling, workers, masks)
         return [
             _kind_tvd(model, audio, visual, clean, levels, draws, relevant, generator, *args).mean(dim=1).numpy()
             for relevant in kinds
@@ -289,8 +300,12 @@ def perturbation_tvd(
     chunk_size: int = 32,
     sampling: str = "exact",
     workers: int = 1,
+    masks: Masks | None = None,
 ) -> np.ndarray:
     """Mean TVD over ``draws`` noises, per σ² level and clip (L×N numpy array).
+
+    ``masks``: the relevant features as (audio N×T×1, visual N×T×H×W×1) 0/1 tensors, in place of the attention's
+    1[A ≥ 0.5] (an explanation method's own ranking); the irrelevant ones are their complement.
 
     ``sampling="exact"``: draws go through ``model.perturbed_logits`` about ``chunk_size`` perturbed clips at a time,
     every σ² level in one call (STAN shares its product with the noise across the levels). Small batches are the
@@ -301,7 +316,8 @@ def perturbation_tvd(
     is exactly 0 and costs no forward.
     """
     kinds = (bool(relevant),)
-    return _tvds(model, batch, sigma2_levels, draws, kinds, generator, normalize, chunk_size, sampling, workers)[0]
+    args = (generator, normalize, chunk_size, sampling, workers, masks)
+    return _tvds(model, batch, sigma2_levels, draws, kinds, *args)[0]
 
 
 def perturbation_test(

@@ -13,6 +13,13 @@ from explorer.errors import InvalidInputError
 from explorer.explain.upsample import upsample_space
 
 
+def shared_seconds(*pieces):
+    """Each per-second piece (array or tensor, seconds first; None stays None) cut to the seconds they all have: an
+    annotation covers its dataset's clip length (10 s in AVE), which a shorter or longer video does not have."""
+    seconds = min(len(piece) for piece in pieces if piece is not None)
+    return tuple(None if piece is None else piece[:seconds] for piece in pieces)
+
+
 def _per_clip(values: Any, name: str, clip_ndim: int) -> list[np.ndarray]:
     """Split an N×… array, or take a list of clips (lengths may differ), into per-clip arrays."""
     if isinstance(values, (list, tuple)):

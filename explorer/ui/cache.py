@@ -155,23 +155,6 @@ def method_maps(model_path: str, clip: Clip, method: str, target: int) -> Method
         return _method_maps(model_path, clip, method, int(target))
 
 
-def annotated_clip(
-    audio: np.ndarray, visual: np.ndarray, sample: Sample, space_masks: np.ndarray | None
-) -> AnnotatedClip:
-    """A clip's features with what a method is scored against: the sample's first true label as the target, its
-    seconds with any audio event, and its object masks. All are cut to the seconds they share: an annotation covers
-    its dataset's clip length (10 s in AVE), which the video on disk need not have."""
-    time_mask = sample.time_mask_any
-    seconds = min(len(piece) for piece in (audio, time_mask, space_masks) if piece is not None)
-    return AnnotatedClip(
-        audio=torch.from_numpy(audio[:seconds]),
-        visual=torch.from_numpy(visual[:seconds]),
-        target=int(np.flatnonzero(sample.labels)[0]),
-        time_mask=None if time_mask is None else time_mask[:seconds],
-        space_masks=None if space_masks is None else space_masks[:seconds],
-    )
-
-
 def annotated_clips(
     model_path: str, dataset: str, clips: tuple[Clip, ...], sample_indices: tuple[int, ...]
 ) -> list[AnnotatedClip]:
@@ -182,7 +165,9 @@ def annotated_clips(
     for clip, index in zip(clips, sample_indices, strict=True):
         sample = samples[index]
         masks = demo_event_masks(demo_samples_dir(), sample.video_id) if dataset == "demo" else None
-        annotated.append(annotated_clip(*features(model_path, clip), sample, masks))
+        annotated.append(
+            AnnotatedClip.of_sample(*features(model_path, clip), sample.labels, sample.time_mask_any, masks)
+        )
     return annotated
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from explorer.data.dataset import Sample
-from explorer.explain.pointing import pointing_game, spatial_pointing_details, trivial_spatial_hits
+from explorer.explain.pointing import pointing_game, shared_seconds, spatial_pointing_details, trivial_spatial_hits
 from explorer.media import Clip
 from explorer.models import AVModel, Explanation, display_name, model_spec
 from explorer.paths import demo_samples_dir
@@ -20,18 +20,11 @@ def has_time_attention(model: AVModel) -> bool:
     return "time_attention" in model_spec(model.name).explains
 
 
-def overlap(attention: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both curves cut to the seconds they share: an annotation covers its dataset's clip length (10 s in AVE), which
-    a shorter or longer video does not have."""
-    seconds = min(len(attention), len(mask))
-    return attention[:seconds], mask[:seconds]
-
-
 def one_clip(model: AVModel, sample: Sample, result: Explanation) -> None:
     if not has_time_attention(model):
         st.info(f"{display_name(model)} has no time attention, so it cannot play the temporal pointing game.")
         return
-    attention, human = overlap(result.numpy("time_attention"), sample.time_mask_any)
+    attention, human = shared_seconds(result.numpy("time_attention"), sample.time_mask_any)
     if len(attention) < max(result.num_segments, len(sample.time_mask_any)):
         st.caption(
             f"The annotation covers {len(sample.time_mask_any)} s and the clip {result.num_segments} s: the "
@@ -64,7 +57,7 @@ def dataset_rows(context: state.PageContext, samples: list[Sample]) -> list[dict
         pairs = []
         for done_clips, sample in enumerate(samples, start=1):
             attention = context.explain(context.clip(sample), path).numpy("time_attention")
-            pairs.append(overlap(attention, sample.time_mask_any))
+            pairs.append(shared_seconds(attention, sample.time_mask_any))
             if done_clips % 20 == 0 or done_clips == len(samples):
                 name = state.checkpoint_name(path)
                 text = f"{name}: {done_clips} of {len(samples)} clips"

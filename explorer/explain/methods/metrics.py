@@ -26,10 +26,10 @@ from torch import Tensor
 from explorer.checks import as_numpy, check_binary
 from explorer.errors import InvalidInputError
 from explorer.explain.methods.base import ExplanationMethod, MethodMaps, clip_inputs, explaining
-from explorer.explain.perturbation import distribution, total_variation
-from explorer.explain.pointing import POINTING_TOLERANCE_PX, pointing_game, spatial_pointing_game
+from explorer.explain.perturbation import perturbation_tvd, repeat_batch
+from explorer.explain.pointing import POINTING_TOLERANCE_PX, pointing_game, shared_seconds, spatial_pointing_game
 from explorer.explain.upsample import upsample_space
-from explorer.models.base import AVModel, Explanation
+from explorer.models.base import AVModel
 
 SIGMA2 = tuple(round(0.1 * step, 1) for step in range(1, 11))  # the paper's Figure 3 axis; σ² = 0 always gives 0
 SCORE_KEYS = (
@@ -52,6 +52,20 @@ class AnnotatedClip:
     target: int
     time_mask: np.ndarray | None = None  # T in {0, 1}: the seconds of the event
     space_masks: np.ndarray | None = None  # T×H_img×W_img in {0, 1}: the sounding object per segment
+
+    @classmethod
+    def of_sample(
+        cls, audio, visual, labels, time_mask: np.ndarray | None, space_masks: np.ndarray | None = None
+    ) -> "AnnotatedClip":
+        """A clip's features (tensors or arrays) with its annotations: the class explained is its first true label
+        (the annotated event's), and features and masks are cut to the seconds they share."""
+        audio, visual = (
+            torch.as_tensor(np.asarray(piece)) if not torch.is_tensor(piece) else piece for piece in (audio, visual)
+        )
+        audio, visual, time_mask, space_masks = shared_seconds(
+            audio, visual, None if time_mask is None else np.asarray(time_mask), space_masks
+        )
+        return cls(audio, visual, int(np.flatnonzero(np.asarray(labels))[0]), time_mask, space_masks)
 
 
 # -- pointing -------------------------------------------------------------------------------------------------------
@@ -108,48 +122,24 @@ def perturbation_tvd_of_maps(
     """Mean TVD over ``sigma2`` levels and ``draws`` noises of one clip when N(0, σ²) noise is added to the top half
     (``relevant``) or the bottom half of the features the maps rank, the clean clip's attention held fixed (as the
     paper's test holds it, so every method is scored on the same function). None if the maps rank nothing the model
-    reads.
-
-    :func:`explorer.explain.perturbation.perturbation_tvd` takes relevance from the model's attention only, so this
-    is the same small loop over ``model.perturbed_logits``, with masks from the maps, its ``distribution`` and
-    ``total_variation``, and noise from a CPU generator seeded with ``seed``: the same noise for either half.
+    reads. It is :func:`explorer.explain.perturbation.perturbation_tvd` with the maps' masks in place of the
+    attention's, and noise from a CPU generator seeded with ``seed``: the same noise for either half.
     """
     audio, visual = clip_inputs(model, audio, visual)
     rankings = ranked_inputs(model, maps)
     if all(ranking is None for ranking in rankings):
         return None
-    generator = torch.Generator().manual_seed(seed)
 
-    def masked_noise(features: Tensor, ranking: np.ndarray | None) -> Tensor | None:
+    def relevant_mask(features: Tensor, ranking: np.ndarray | None) -> Tensor | None:
         if ranking is None:
             return None
-        half = top_half(ranking)
-        selected = torch.from_numpy(half if relevant else ~half).to(features.device, features.dtype)
-        noise = torch.randn((draws, *features.shape[1:]), generator=generator).to(features.device)
-        return noise * selected[None, ..., None]  # over channels
+        return torch.from_numpy(top_half(ranking)).to(features.device, features.dtype)[None, ..., None]
 
-    audio_noise, visual_noise = (
-        masked_noise(features, ranking) for features, ranking in zip((audio, visual), rankings)
-    )
-    sigmas = torch.tensor([math.sqrt(level) for level in sigma2], device=audio.device)
-    with explaining(model), torch.inference_mode():
-        clean = model(audio, visual)
-        held = Explanation(  # what ``attention=`` reads, once per draw
-            logits=_repeat(clean.logits, draws),
-            probs=_repeat(clean.probs, draws),
-            space_attention=_repeat(clean.space_attention, draws),
-            time_attention=_repeat(clean.time_attention, draws),
-        )
-        logits = model.perturbed_logits(
-            _repeat(audio, draws), _repeat(visual, draws), held, audio_noise, visual_noise, sigmas
-        )  # levels × draws × K
-        changed = distribution(torch.sigmoid(logits), normalize)
-        return float(total_variation(changed, distribution(clean.probs, normalize)).mean())
-
-
-def _repeat(piece: Tensor | None, count: int) -> Tensor | None:
-    """``count`` copies of a batch of one along the batch axis."""
-    return None if piece is None else piece.repeat(count, *[1] * (piece.dim() - 1))
+    masks = tuple(relevant_mask(features, ranking) for features, ranking in zip((audio, visual), rankings))
+    generator = torch.Generator().manual_seed(seed)
+    with explaining(model):
+        tvd = perturbation_tvd(model, (audio, visual), sigma2, draws, relevant, generator, normalize, masks=masks)
+    return float(tvd.mean())
 
 
 # -- deletion -------------------------------------------------------------------------------------------------------
@@ -172,7 +162,7 @@ def deletion_curve(
         return None
 
     def deleted(features: Tensor, ranking: np.ndarray | None) -> Tensor:
-        batch = _repeat(features, steps + 1)
+        batch = repeat_batch(features, steps + 1)
         if ranking is None:
             return batch
         size = ranking.size
