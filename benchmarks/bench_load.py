@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,6 +38,29 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+class PeakMemory:
+    """The server's resident memory sampled twice a second in a background thread: its peak, and its last value."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                self.peak = max(self.peak, rss_mib(self.pid))
+            except (OSError, RuntimeError):  # the server has exited
+                return
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def clips(count: int) -> list[Path]:
@@ -116,7 +140,7 @@ async def bench(sessions: int, rounds: int, deadline_s: float) -> None:
     uploads = clips(sessions)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        with running_app() as (url, server):
+        with running_app() as (url, server), PeakMemory(server.pid) as peak:
             memory = {"idle": rss_mib(server.pid)}
             per_page: dict[str, list[float]] = {}
             for round_ in range(1, rounds + 1):
@@ -135,9 +159,11 @@ async def bench(sessions: int, rounds: int, deadline_s: float) -> None:
                     else:
                         print(f"a session failed: {task.exception()}")
                 memory[f"after round {round_}"] = rss_mib(server.pid)
+                print(f"round {round_} done at {time.monotonic() - started:.0f} s", flush=True)
                 if pending:
                     print(f"round {round_}: {len(pending)} of {len(tasks)} sessions had not finished at the deadline")
                     break
+            memory["peak"] = peak.peak
         await browser.close()
     print(f"{sessions} simultaneous sessions x {rounds} rounds, each a different clip; seconds to the views")
     print(f"{'page':<15} {'p50':>6} {'p95':>6} {'max':>6}  n")

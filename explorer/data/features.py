@@ -110,12 +110,7 @@ class FeatureStore:
         cls._parse_meta(meta, root / "meta.json")  # the arguments themselves must be well formed
         if (root / "meta.json").exists():
             store = cls(root)
-            found = {
-                "encoder": store.encoder,
-                "audio_dim": store.audio_dim,
-                "visual_dim": store.visual_dim,
-                "grid": list(store.grid),
-            }
+            found = store_dims(store)
             if found != meta:
                 raise DataError(f"Feature store {root} holds {found}, not {meta}; use another folder.")
             return store

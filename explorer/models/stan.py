@@ -21,6 +21,14 @@ axes it is normalised on is the same model. The attention is reported in one can
 over those axes (time: per clip; space: per clip for "normalized", per segment for "factored"). That keeps it in
 (0, 1] with the peak at 1, so the 0.5 threshold of the perturbation test reads "at least half the peak weight", and
 it is exactly what the model pools with: holding it fixed reproduces the forward.
+
+``time_gating`` picks how A^t is computed from the class activation values:
+
+- ``"mlp"``: the paper's F^t_gate, an MLP over the K values of each segment's CAV (Eq. 4). It is class-agnostic and
+  additive in the two senses, so on the demo it attends to any sound, an off-screen one included.
+- ``"agreement"`` (beyond the paper): A^t_t = max_k σ(a_tk)·σ(v_tk), where a_tk and v_tk are the audio and visual
+  halves of CAV_tk (F_CAV is linear, so CAV = a + v exactly, with no new weights). A second counts when some class is
+  both heard and seen in it: the audio-visual event's definition.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from explorer.models.base import AVModel, Explanation, from_maps, mlp, to_maps, 
 from explorer.models.registry import Preset, register_model
 
 POOLINGS = ("mean", "normalized", "factored")
+TIME_GATINGS = ("mlp", "agreement")
 
 
 def _space_gate(num_classes: int, hidden: int, layers: int) -> nn.Module:
@@ -58,10 +67,15 @@ class _STANBase(AVModel):
         hidden: int = 128,
         space_gate_layers: int = 2,
         pooling: str = "mean",
+        time_gating: str = "mlp",
         **config,
     ):
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
+        if time_gating not in TIME_GATINGS:
+            raise ValueError(f"time_gating must be one of {', '.join(TIME_GATINGS)}, got {time_gating!r}")
+        if time_gating == "agreement" and not (self.uses_audio and self.uses_visual):
+            raise ValueError('time_gating="agreement" needs both senses; the single-sense ablations use "mlp".')
         super().__init__(
             num_classes,
             audio_dim,
@@ -69,9 +83,11 @@ class _STANBase(AVModel):
             hidden=hidden,
             space_gate_layers=space_gate_layers,
             pooling=pooling,
+            time_gating=time_gating,
             **config,
         )
         self.pooling = pooling
+        self.time_gating = time_gating
         k, d = num_classes, hidden
         space_channels = 0
         if self.uses_audio:
@@ -85,7 +101,8 @@ class _STANBase(AVModel):
             self.cam_head = nn.Conv2d(space_channels, k, 1)  # F_CAM: K maps per segment (Eq. 2)
             self.space_gate = _space_gate(k, d, space_gate_layers)
         self.cav_head = nn.Linear(d, k)  # F_CAV: K values per segment (Eq. 4)
-        self.time_gate = nn.Sequential(nn.Linear(k, d), nn.ReLU(inplace=True), nn.Linear(d, 1))  # MLP + sigmoid → A^t
+        if time_gating == "mlp":  # F^t_gate: MLP + sigmoid → A^t
+            self.time_gate = nn.Sequential(nn.Linear(k, d), nn.ReLU(inplace=True), nn.Linear(d, 1))
         self.classifier = nn.Linear(space_channels if self.uses_visual else d, k)
 
     # -- the halves of x^st, before their ReLU (pre-activations are linear in the input features) -------------------
@@ -155,6 +172,19 @@ class _STANBase(AVModel):
             feature = feature + self.visual_time(visual.mean(dim=(2, 3)))
         return feature
 
+    def _time_attention(self, audio: Tensor, visual: Tensor) -> tuple[Tensor, Tensor]:
+        """(CAV N×T×K, A^t N×T) as ``time_gating`` says."""
+        if self.time_gating == "mlp":
+            cav = self.cav_head(self._time_feature(audio, visual))
+            return cav, self._gate(self.time_gate(cav).squeeze(-1), dims=(1,))
+        half_bias = self.cav_head.bias / 2  # CAV = a + v: each half takes half the bias
+        heard = F.linear(self.audio_time(with_global_audio(audio)), self.cav_head.weight, half_bias)
+        seen = F.linear(self.visual_time(visual.mean(dim=(2, 3))), self.cav_head.weight, half_bias)
+        log_attention = (F.logsigmoid(heard) + F.logsigmoid(seen)).amax(dim=-1)  # log max_k σ(a)·σ(v)
+        if self.pooling != "mean":  # the canonical scale: divided by the clip's peak
+            log_attention = log_attention - log_attention.amax(dim=1, keepdim=True)
+        return heard + seen, torch.exp(log_attention)
+
     def explain(self, audio: Tensor, visual: Tensor, attention: Explanation | None) -> Explanation:
         visual_map = F.relu(self._visual_pre(visual)) if self.uses_visual else None
         audio_vectors = self._audio_post(self._audio_pre(audio)) if self.uses_audio else None
@@ -165,8 +195,7 @@ class _STANBase(AVModel):
             return Explanation(logits, torch.sigmoid(logits), space_attention, attention.time_attention)
 
         n, t = audio.shape[:2]
-        cav = self.cav_head(self._time_feature(audio, visual))  # N×T×K
-        time_attention = self._gate(self.time_gate(cav).squeeze(-1), dims=(1,))  # N×T
+        cav, time_attention = self._time_attention(audio, visual)  # N×T×K, N×T
         aux = {"cav": cav.mean(dim=1)}
         cam = space_attention = None
         if self.uses_visual:
