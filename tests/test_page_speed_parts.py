@@ -9,8 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
+
+import numpy as np
 
 from explorer.paths import HOME_PAGE, REPO_ROOT
+from explorer.ui.memo import MB, BoundedCache
 
 # Runs Home through AppTest in a fresh interpreter and records, for each element Home draws, whether torch was
 # already imported when it was drawn. A fresh interpreter: the test session has imported torch long before.
@@ -53,3 +58,98 @@ def test_the_intro_module_is_light():
     code = "import sys, explorer.ui.intro; print(sorted(m for m in ('torch', 'numpy', 'pandas') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
     assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
+# -- one computation per key ------------------------------------------------------------------------
+def test_visitors_asking_for_the_same_key_at_once_share_one_computation():
+    cache = BoundedCache("test single flight", max_bytes=10 * MB)
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow():
+        calls.append(threading.get_ident())
+        started.set()
+        release.wait(5)
+        return np.ones(10)
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_compute("clip", slow))) for _ in range(6)]
+    threads[0].start()
+    started.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    time.sleep(0.2)  # the others are waiting on the first
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert len(calls) == 1 and cache.computed == 1
+    assert len(results) == 6 and all(result is results[0] for result in results)
+
+
+def test_a_value_over_the_budget_still_reaches_every_waiter():
+    cache = BoundedCache("test single flight, too big", max_bytes=100)
+    started, release = threading.Event(), threading.Event()
+
+    def big():
+        started.set()
+        release.wait(5)
+        return np.zeros(1000, np.uint8)
+
+    results = []
+    first = threading.Thread(target=lambda: results.append(cache.get_or_compute("k", big)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: results.append(cache.get_or_compute("k", lambda: "computed again")))
+    second.start()
+    time.sleep(0.2)
+    release.set()
+    first.join(5), second.join(5)
+    assert [result.size for result in results] == [1000, 1000] and len(cache) == 0
+
+
+def test_when_the_computation_raises_a_waiter_computes_it():
+    cache = BoundedCache("test single flight, failure", max_bytes=10 * MB)
+    started, release = threading.Event(), threading.Event()
+
+    def failing():
+        started.set()
+        release.wait(5)
+        raise KeyboardInterrupt  # a BaseException, as Streamlit's stop signal is
+
+    errors, results = [], []
+
+    def first():
+        try:
+            cache.get_or_compute("k", failing)
+        except KeyboardInterrupt:
+            errors.append("stopped")
+
+    leader = threading.Thread(target=first)
+    leader.start()
+    started.wait(5)
+    waiter = threading.Thread(target=lambda: results.append(cache.get_or_compute("k", lambda: "fresh")))
+    waiter.start()
+    time.sleep(0.2)
+    release.set()
+    leader.join(5), waiter.join(5)
+    assert errors == ["stopped"] and results == ["fresh"] and cache.get_or_compute("k", lambda: "no") == "fresh"
+
+
+def test_different_keys_are_computed_side_by_side_and_a_thread_may_reenter():
+    cache = BoundedCache("test single flight, keys", max_bytes=10 * MB)
+    both = threading.Barrier(2, timeout=5)  # each computation waits for the other: serialised, this would fail
+
+    def meet(value):
+        both.wait()
+        return value
+
+    results = {}
+    threads = [
+        threading.Thread(target=lambda k=k: results.update({k: cache.get_or_compute(k, lambda: meet(k))})) for k in "ab"
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert results == {"a": "a", "b": "b"}
+    nested = cache.get_or_compute("outer", lambda: cache.get_or_compute("outer", lambda: "inner") + "+outer")
+    assert nested == "inner+outer"

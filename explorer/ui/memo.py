@@ -59,14 +59,32 @@ def cache_key(value: Any) -> Any:
     return value
 
 
+class _Flight:
+    """One computation in progress: the thread doing it, and its result once done (``ok`` False if it raised)."""
+
+    def __init__(self) -> None:
+        self.owner = threading.get_ident()
+        self.done = threading.Event()
+        self.ok, self.value = False, None
+
+
 class BoundedCache:
-    """Least-recently-used entries within ``max_bytes``; an entry larger than the budget is returned, not kept."""
+    """Least-recently-used entries within ``max_bytes``; an entry larger than the budget is returned, not kept.
+
+    One computation per key at a time: a caller that asks for a key another thread is computing waits for that
+    result instead of computing it again. Without it, visitors who open the same page at once each decode, encode
+    and explain the same clips: n times the work and n times the transient memory (8 sessions on Browse took the
+    server past 4 GiB). If the computation raises (an error, or Streamlit stopping that script), one of the waiting
+    callers computes it instead.
+    """
 
     def __init__(self, name: str, max_bytes: int):
         self.name, self.max_bytes = name, max_bytes
         self._entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._flights: dict[Any, _Flight] = {}
         self._lock = threading.Lock()  # Streamlit runs each session in its own thread
         self.bytes = 0
+        self.computed = 0  # how many times a value was computed (not found, not waited for)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -75,19 +93,40 @@ class BoundedCache:
         return key in self._entries
 
     def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key][0]
-        value = compute()  # outside the lock: a slow encode must not block other sessions
+        while True:
+            with self._lock:
+                if key in self._entries:
+                    self._entries.move_to_end(key)
+                    return self._entries[key][0]
+                flight = self._flights.get(key)
+                if flight is None or flight.owner == threading.get_ident():  # the same thread again: no waiting
+                    mine = self._flights[key] = _Flight()
+                    break
+            flight.done.wait()  # another thread is computing it
+            if flight.ok:
+                return flight.value
+            # it raised there: try again (the entry, another thread's new flight, or this thread computes)
+        try:
+            value = compute()  # outside the lock: a slow encode must not block other keys
+        except BaseException:
+            with self._lock:
+                if self._flights.get(key) is mine:
+                    del self._flights[key]
+            mine.done.set()
+            raise
         size = size_in_bytes(value)
         with self._lock:
+            self.computed += 1
             if key not in self._entries and size <= self.max_bytes:
                 self._entries[key] = (value, size)
                 self.bytes += size
                 while self.bytes > self.max_bytes:
                     _, (_, evicted) = self._entries.popitem(last=False)
                     self.bytes -= evicted
+            if self._flights.get(key) is mine:
+                del self._flights[key]
+        mine.ok, mine.value = True, value
+        mine.done.set()
         return value
 
     def clear(self) -> None:
