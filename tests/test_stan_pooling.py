@@ -129,3 +129,39 @@ def test_unknown_pooling_is_named(tmp_path):
     (tmp_path / "stan.json").write_text(description)
     with pytest.raises(CheckpointError, match="cannot be built: pooling must be one of"):
         load_checkpoint(tmp_path / "stan")
+
+
+# -- time_gating="agreement" ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_agreement_gate_is_the_peak_class_product_of_the_cav_halves(pooling):
+    torch.manual_seed(0)
+    model = create_model("stan", 4, 6, 5, hidden=8, pooling=pooling, time_gating="agreement").eval()
+    audio, visual = small_inputs()
+    with torch.no_grad():
+        result = model(audio, visual)
+        weight, half_bias = model.cav_head.weight, model.cav_head.bias / 2
+        heard = torch.sigmoid(model.audio_time(with_global_audio(audio)) @ weight.T + half_bias)
+        seen = torch.sigmoid(model.visual_time(visual.mean(dim=(2, 3))) @ weight.T + half_bias)
+        expected = (heard * seen).amax(dim=-1)  # a second counts as much as its best class is heard and seen
+        if pooling != "mean":
+            expected = expected / expected.amax(dim=1, keepdim=True)
+        torch.testing.assert_close(result.time_attention, expected)
+        torch.testing.assert_close(result.cav, torch.logit(heard) + torch.logit(seen), atol=1e-4, rtol=1e-4)
+    assert not hasattr(model, "time_gate")  # the paper's MLP gate is not built, so no weight sits unused
+    audio_noise, visual_noise = small_inputs(seed=1)
+    assert_perturbed_logits_match_forwards(model, audio, visual, audio_noise, visual_noise, torch.tensor([0.0, 1.0]))
+
+
+def test_agreement_gate_survives_a_checkpoint_and_needs_both_senses(tmp_path):
+    torch.manual_seed(0)
+    model = create_model("stan", 4, 6, 5, hidden=8, pooling="normalized", time_gating="agreement").eval()
+    save_checkpoint(model, tmp_path / "stan", {})
+    loaded = load_checkpoint(tmp_path / "stan")
+    audio, visual = small_inputs()
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(audio, visual).time_attention, model(audio, visual).time_attention)
+    for ablation in ("stan_audio", "stan_visual"):
+        with pytest.raises(ValueError, match="needs both senses"):
+            create_model(ablation, 4, 6, 5, hidden=8, time_gating="agreement")
+    with pytest.raises(ValueError, match="time_gating must be one of mlp, agreement"):
+        create_model("stan", 4, 6, 5, time_gating="softmax")
