@@ -11,8 +11,10 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from explorer.paths import HOME_PAGE, REPO_ROOT
 from explorer.ui.memo import MB, BoundedCache
@@ -153,3 +155,50 @@ def test_different_keys_are_computed_side_by_side_and_a_thread_may_reenter():
     assert results == {"a": "a", "b": "b"}
     nested = cache.get_or_compute("outer", lambda: cache.get_or_compute("outer", lambda: "inner") + "+outer")
     assert nested == "inner+outer"
+
+
+# -- memory freed by a page goes back to the system ------------------------------------------------------------
+TRIM_PROBE = """
+import threading
+from explorer.ui import guard
+
+def rss_mib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+
+kept = []
+def page_run():  # a script thread that allocates ~190 MiB in small blocks and keeps one in 20
+    blocks = [bytearray(64 * 1024) for _ in range(3000)]
+    kept.extend(blocks[::20])
+
+thread = threading.Thread(target=page_run)
+thread.start()
+thread.join()
+before = rss_mib()
+trimmed = guard.release_freed_memory()
+print(trimmed, guard.release_freed_memory(), before - rss_mib())
+"""
+
+
+def test_memory_a_page_freed_goes_back_to_the_system():
+    from explorer.ui import guard
+
+    if guard._LIBC is None or not Path("/proc/self/status").exists():
+        pytest.skip("glibc and /proc only")
+    done = subprocess.run([sys.executable, "-c", TRIM_PROBE], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
+    trimmed, again, released = done.stdout.split()
+    assert trimmed == "True" and again == "False"  # at most every TRIM_EVERY_S
+    assert float(released) > 100, done.stdout  # of the ~180 MiB freed in the thread's heap
+
+
+def test_every_page_run_ends_with_a_trim(monkeypatch):
+    from explorer.ui import guard
+
+    calls = []
+    monkeypatch.setattr(guard, "release_freed_memory", lambda: calls.append(1))
+    with guard.page_guard():
+        pass
+    with pytest.raises(KeyboardInterrupt), guard.page_guard():  # Streamlit's stop: a BaseException, passed through
+        raise KeyboardInterrupt
+    assert len(calls) == 2
