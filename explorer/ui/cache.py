@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,10 @@ from explorer.ui.stored import StoredClip, stored_clip
 
 # Byte budgets (MiB). A decoded 60 s clip at the demo's 224 px and 8 fps is ~70 MiB; its features ~1 MiB.
 DECODED_MB, UPLOADS_MB, FEATURES_MB, EXPLANATIONS_MB, CURVES_MB = 768, 256, 256, 128, 16
+# Encodes of different clips at once: each already uses every core, so more only multiplies the peak memory (8
+# visitors uploading at once reached 3.2 GiB) and makes each of them slower.
+ENCODES_AT_ONCE = 2
+_encoding = threading.BoundedSemaphore(ENCODES_AT_ONCE)
 # A method's maps of a 60 s clip on a 14×14 grid are ~50 KiB; a leaderboard cell is a few floats.
 METHOD_MAPS_MB, METHOD_SCORES_MB = 32, 1
 
@@ -106,7 +111,7 @@ def sample_clip(root: str, sample: Sample, video: Path | None) -> StoredClip:
 def _encode(identity: str, clip: Clip, _model_path: str) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(clip, StoredClip) and (stored := clip.features_for(load_model(_model_path))) is not None:
         return stored
-    with st.spinner("Encoding…"):
+    with st.spinner("Encoding…"), _encoding:
         audio, visual = load_encoder(_model_path).encode(clip)
     return np.asarray(audio, dtype=np.float32), np.asarray(visual, dtype=np.float32)
 

@@ -255,7 +255,7 @@ def model_card(model: AVModel) -> None:
         st.caption("Classes: " + ", ".join(card["classes"]))
     if card.get("training_command"):
         st.caption("Retrain with")
-        st.code(card["training_command"], language="bash", wrap_lines=True)
+        st.text(card["training_command"])  # plain text: st.code would load a 1.5 MB highlighter into every browser
 
 
 def sidebar() -> Selection:
