@@ -195,6 +195,7 @@ def test_reproduce_into_a_file_is_a_clear_error(tmp_path, capsys):
     assert "Cannot use" in capsys.readouterr().err
 
 
+@pytest.mark.timeout(600)  # two quick runs: everything, then --only stan on the cached features
 def test_quick_reproduce_end_to_end(tmp_path):
     out, samples, report = tmp_path / "checkpoints", tmp_path / "samples", tmp_path / "report"
     argv = [
@@ -222,3 +223,16 @@ def test_quick_reproduce_end_to_end(tmp_path):
         "samples",
         "report",
     }
+    kept = {name: (out / f"{name}.safetensors").read_bytes() for name in DEMO_CHECKPOINTS}
+    readme = (report / "README.md").stat().st_mtime_ns
+    assert main([*argv, "--only", "stan"]) == 0  # retrain one: the others and the samples stay, the report is new
+    changed = {name for name in DEMO_CHECKPOINTS if (out / f"{name}.safetensors").read_bytes() != kept[name]}
+    assert changed <= {"stan"}  # a seeded retrain may give back the same bytes
+    assert (out / "stan.safetensors").stat().st_mtime_ns >= readme
+    assert (report / "README.md").stat().st_mtime_ns > readme
+    assert len(list((samples / "clips").glob("*.mp4"))) == 2
+
+
+def test_reproduce_only_unknown_names_is_a_clear_error(tmp_path, capsys):
+    assert main(["demo", "reproduce", "--quick", "--out", str(tmp_path), "--only", "stan,nope"]) == 2
+    assert "--only names checkpoints the demo does not have: nope" in capsys.readouterr().err

@@ -26,6 +26,13 @@ def add_parser(subparsers) -> None:
     reproduce.add_argument(
         "--cache", help="feature cache folder (default $EXPLORER_DEMO_CACHE or ~/.cache/stan-explorer/demo-features)"
     )
+    reproduce.add_argument(
+        "--only",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        default=[],
+        metavar="NAMES",
+        help="retrain only these checkpoints (comma-separated, e.g. stan); keep the others, rewrite the report",
+    )
     reproduce.set_defaults(run=run_reproduce)
 
 
@@ -52,6 +59,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
         Path(args.report),
         QUICK if args.quick else FULL,
         cache=Path(args.cache) if args.cache else None,
+        only=args.only,
     )
     print(
         "stage times: " + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in summary["stage_seconds"].items())

@@ -6,7 +6,7 @@ import json
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from explorer.demo.corpus import build_corpus
 from explorer.demo.report import FIGURE4_CLIPS, write_report
@@ -22,8 +22,9 @@ from explorer.demo.training import (
     train_model,
 )
 from explorer.encoders import Encoder
+from explorer.errors import ExplorerError
 from explorer.evaluation import json_ready
-from explorer.models import model_spec, save_checkpoint
+from explorer.models import load_checkpoint, model_spec, save_checkpoint
 from explorer.paths import make_folder
 
 # Why each STAN checkpoint pools as it does; its model card quotes this.
@@ -52,10 +53,19 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
     preset, config = model_config(name, recipe)
     if model_spec(preset).family == "stan":
         card["pooling"] = POOLING_NOTES[config.get("pooling", "mean")]
+        card["time_gating"] = TIME_GATING_NOTES[config.get("time_gating", "mlp")]
     if preset == "stan":
         card["targets"] = check_targets(metrics)
         card["lead_with"] = lead_with(metrics)
     return card
+
+
+TIME_GATING_NOTES = {
+    "mlp": "mlp: the paper's F^t_gate, an MLP over each second's class activation values.",
+    "agreement": "agreement (beyond the paper): A^t_t = max_k σ(a_tk)·σ(v_tk) of the audio and visual halves of the "
+    "CAV, so a second counts when some class is both heard and seen in it; chosen for the demo because the paper's "
+    "MLP gate attends to any sound, off-screen ones too (docs/DEMO.md, the levers).",
+}
 
 
 class StageTimer:
@@ -73,10 +83,22 @@ class StageTimer:
 
 
 def reproduce(
-    out: Path, samples_out: Path, report_out: Path, recipe: Recipe, progress: bool = True, cache: Path | None = None
+    out: Path,
+    samples_out: Path,
+    report_out: Path,
+    recipe: Recipe,
+    progress: bool = True,
+    cache: Path | None = None,
+    only: Sequence[str] = (),
 ) -> dict:
     """Run every stage; returns the timings and each model's test metrics. Features are cached (``cache``, else
-    ``$EXPLORER_DEMO_CACHE`` or ~/.cache/stan-explorer), so a rerun trains without rendering or encoding."""
+    ``$EXPLORER_DEMO_CACHE`` or ~/.cache/stan-explorer), so a rerun trains without rendering or encoding.
+
+    ``only``: retrain just these checkpoints; the others are read back from ``out`` with the test metrics their cards
+    hold, the samples are left as they are, and the report is written again from all of them."""
+    unknown = sorted(set(only) - set(DEMO_CHECKPOINTS))
+    if unknown:
+        raise ExplorerError(f"--only names checkpoints the demo does not have: {', '.join(unknown)}.")
     for folder, what in ((out, "checkpoints"), (samples_out, "samples"), (report_out, "report")):
         make_folder(folder, what)
     timer = StageTimer()
@@ -91,6 +113,10 @@ def reproduce(
     results, models = {}, {}
     with timer.stage("models"):
         for name in DEMO_CHECKPOINTS:
+            if only and name not in only:
+                models[name] = load_checkpoint(out / name)
+                results[name] = models[name].card["metrics"]
+                continue
             model, trained, seconds = train_model(name, train_split, val_split, recipe)
             metrics = evaluate_demo_model(model, test_split, recipe)
             training = {
@@ -110,9 +136,16 @@ def reproduce(
                 flush=True,
             )
     with timer.stage("samples"):
-        build_corpus(
-            samples_out, n=recipe.samples, seed=recipe.sample_seed, progress=progress, object_scale=recipe.object_scale
-        )
+        if only:
+            print(f"  samples: kept in {samples_out} (only {', '.join(only)} retrained)")
+        else:
+            build_corpus(
+                samples_out,
+                n=recipe.samples,
+                seed=recipe.sample_seed,
+                progress=progress,
+                object_scale=recipe.object_scale,
+            )
     with timer.stage("report"):
         write_report(models, test_split, results, report_out, recipe, source=f"seed {recipe.test_seed}")
     summary = {"stage_seconds": timer.seconds, "encoder": encoder.describe(), "metrics": results}

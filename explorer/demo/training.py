@@ -70,6 +70,9 @@ class Recipe:
     # Settings over the defaults of the STAN family. Normalised pooling: with the paper's mean pooling the gates
     # saturate at ~1 on the demo and explain nothing (reports/demo compares both).
     model_config: dict = field(default_factory=lambda: {"pooling": "normalized"})
+    # Settings of the audio-visual STAN alone (not its presets or single-sense ablations). The agreement time gate:
+    # the paper's MLP gate attends to any sound, an off-screen one too (benchmarks/demo_levers.py, docs/DEMO.md).
+    stan_config: dict = field(default_factory=lambda: {"time_gating": "agreement"})
 
     def describe(self) -> dict:
         return {**asdict(self), "sigma2_levels": list(self.sigma2_levels)}
@@ -179,6 +182,8 @@ def model_config(name: str, recipe: Recipe) -> tuple[str, dict]:
     config = {"hidden": recipe.hidden}
     if model_spec(preset).family == "stan":
         config.update(recipe.model_config)
+    if preset == "stan":
+        config.update(recipe.stan_config)
     return preset, {**config, **preset_config(preset)}
 
 
