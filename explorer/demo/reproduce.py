@@ -57,7 +57,7 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
     if preset == "stan":
         card["targets"] = check_targets(metrics)
         card["lead_with"] = lead_with(metrics)
-    return card
+    return json_ready(card)  # strict JSON: a ratio over a zero TVD (a tiny --quick model) is infinite
 
 
 TIME_GATING_NOTES = {
