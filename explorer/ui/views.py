@@ -50,8 +50,8 @@ METHOD_HELP = (
 )
 # Methods whose maps take long on a CPU, with what the visitor is told before choosing them.
 SLOW_METHODS = {
-    "occlusion": "Occlusion runs one forward per visual cell and audio second (about 2,000 for a 10-s clip): a minute "
-    "or more per clip and class on a CPU."
+    "occlusion": "Occlusion runs one forward per 2×2 patch of cells and per audio second (about 500 for a 10-s clip): "
+    "about a second per 10 s of clip and class on a 2-core CPU (benchmarks/bench_methods.py)."
 }
 METHOD_SPACE_HELP = (
     "Each image is the middle frame of one second with the map blended on top; the map is divided by its maximum "

@@ -33,12 +33,13 @@ class Occlusion(AttributionMethod):
     """y(x) − y(x with the group set to zero) for y the target logit, per visual patch and per audio second. Every
     feature of a group gets its group's value; the reduction's sums and ratios treat that the same as any
     attribution. ``patch`` = 2 (2×2 cells, a quarter of the forwards of single cells: ~500 for a 10-s clip on the
-    demo's 14×14 map) keeps it usable on a CPU; ``patch=1`` occludes single cells. ``batch`` groups per forward."""
+    demo's 14×14 map) keeps it usable on a CPU; ``patch=1`` occludes single cells. ``batch`` groups per forward: small
+    batches run fastest on a CPU (16: 0.94 s for a 10-s demo clip, 64: 1.24 s; benchmarks/bench_methods.py)."""
 
     name = "occlusion"
     label = "Occlusion (2×2-cell patches and audio seconds set to zero)"
 
-    def __init__(self, batch: int = 64, patch: int = 2):
+    def __init__(self, batch: int = 16, patch: int = 2):
         self.batch, self.patch = batch, patch
 
     def _attribute(self, logits: Callable[..., Tensor], inputs: tuple[Tensor, ...], target: int) -> tuple[Tensor, ...]:
