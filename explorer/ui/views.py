@@ -67,10 +67,16 @@ def no_video_note(clip, model: AVModel | None) -> str:
     """What stands in for a sample's missing video, and where its features come from."""
     store = clip.store_for(model) if model is not None else None
     source = f"{store}" if store is not None else "the dataset root's features"
+    pooled = store is not None and tuple(store.grid) == (1, 1)
+    space = (
+        "Its frame features are pooled (1×1), so there is no space view"
+        if pooled
+        else "The space view draws the maps over a neutral grid (one cell per feature location)"
+    )
     return (
         f"No video on disk for this sample: the model reads its features from {source}, so its prediction and "
-        "attention are exactly those of the real clip. The space view draws the maps over a neutral grid (one cell "
-        "per feature location) and the time view shows the curves without a waveform."
+        f"attention are exactly those of the real clip. {space}, and the time view shows the curves without a "
+        "waveform."
     )
 
 
@@ -277,7 +283,8 @@ def time_chart(
     st.plotly_chart(figure, width="stretch", key=f"{key}_time_chart")
     shaded = " Shaded boxes: the annotated events (green: heard, purple: seen)." if boxes else ""
     sound = "Grey: the waveform. " if clip.has_video else "No video, so no waveform: the curves and boxes alone. "
-    st.caption(f"{sound}{reading}{shaded} Dotted box: second {second}, chosen with the slider above.")
+    chosen = ", chosen with the slider above" if clip.num_segments > 1 and f"{key}_second" in st.session_state else ""
+    st.caption(f"{sound}{reading}{shaded} Dotted box: second {second}{chosen}.")
     if not clip.has_video:
         return
     segment = clip.segment_audio(second)
