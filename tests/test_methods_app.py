@@ -13,7 +13,8 @@ from media_factory import make_video
 from explorer.data.dataset import Sample
 from explorer.explain.methods import METHODS
 from explorer.explain.methods.metrics import AnnotatedClip
-from explorer.ui import methods, views
+from explorer.models import load_checkpoint
+from explorer.ui import cards, methods, views
 
 POST_HOC = [name for name in METHODS if name != views.ATTENTION and name not in views.SLOW_METHODS]
 
@@ -73,10 +74,17 @@ def test_a_score_row_leaves_blank_what_does_not_apply():
 
 
 # -- the views --------------------------------------------------------------------------------------------------------
+def attention_title() -> str:
+    """How the attention's space view is titled by default: the class's CAM when the committed STAN's card measured
+    that it points better than A^s·A^t, else A^s·A^t."""
+    card = load_checkpoint(demo_checkpoint("stan")).card
+    return "**Where: CAM of “" if cards.leads_with_class_maps(card, "space") else "**Where: A^s·A^t**"
+
+
 def test_browse_shows_every_post_hoc_method_under_its_name():
     app = run_app("browse")
     assert app.selectbox(key="browse_method").value == views.ATTENTION
-    assert "**Where: A^s·A^t**" in markdown(app)  # today's views by default
+    assert attention_title() in markdown(app)  # the attention's views by default
     for name in POST_HOC:
         app.selectbox(key="browse_method").set_value(name).run()
         assert_named_views(app, name)
@@ -107,7 +115,7 @@ def test_upload_shows_slow_occlusion_on_a_short_clip(tmp_path):
     app.get("file_uploader")[0].set_value((path.name, path.read_bytes(), "video/mp4")).run()
     app.selectbox(key="upload_method").set_value("occlusion").run()
     assert_named_views(app, "occlusion")
-    assert any("one forward per visual cell" in c.value for c in app.caption)
+    assert any("one forward per 2×2 patch of cells" in c.value for c in app.caption)
 
 
 def test_compare_two_methods_of_the_sidebars_model():
@@ -119,7 +127,7 @@ def test_compare_two_methods_of_the_sidebars_model():
         "integrated_gradients",
     ]
     text = markdown(app)
-    assert "**Where: A^s·A^t**" in text and f"**Where: {METHODS['integrated_gradients'].label} for “" in text
+    assert attention_title() in text and f"**Where: {METHODS['integrated_gradients'].label} for “" in text
 
 
 # -- the Methods page ------------------------------------------------------------------------------------------------
