@@ -129,6 +129,22 @@ def test_a_root_is_searched_for_every_kind_of_store(ave_root, tmp_path):
     assert find_feature_stores(tmp_path / "missing") == ([], [])
 
 
+def test_every_store_counts_a_samples_seconds_from_its_header(ave_root, tmp_path):
+    """What the app's no-video clip is built from, without reading the features themselves."""
+    official = find_feature_stores(ave_root[0])[0][0]
+    write_llp_features(tmp_path / "llp")
+    extracted = FeatureStore.create(tmp_path / "store", "demo-encoder", 8, 4, (2, 2))
+    llp_sample = llp_samples()[0]
+    extracted.write(llp_sample.video_id, np.zeros((7, 8), np.float32), np.zeros((7, 2, 2, 4), np.float32))
+    cases = [
+        (official, load_dataset("ave").samples[3]),
+        (LLPFeatures(tmp_path / "llp"), llp_sample),
+        (extracted, llp_sample),
+    ]
+    for store, sample in cases:
+        assert store.segments(sample) == store.read_sample(sample)[0].shape[0], store
+
+
 def test_llp_features_read_as_a_pooled_store(tmp_path):
     write_llp_features(tmp_path)
     store = open_feature_folder(tmp_path)

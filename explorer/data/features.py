@@ -1,8 +1,9 @@
 """Feature stores: our per-video safetensors folders, the official AVE h5 files and LLP's released .npy features.
 
-Each offers ``read_sample(sample)`` and ``has_sample(sample)`` plus its ``encoder`` name and dims, so
-:class:`FeatureDataset` and the app pair samples with any of them without branching. :func:`open_feature_folder`
-opens a folder of either folder kind; :func:`find_feature_stores` finds every store a dataset root holds.
+Each offers ``read_sample(sample)``, ``has_sample(sample)`` and ``segments(sample)`` plus its ``encoder`` name and
+dims, so :class:`FeatureDataset` and the app pair samples with any of them without branching.
+:func:`open_feature_folder` opens a folder of either folder kind; :func:`find_feature_stores` finds every store a
+dataset root holds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Sequence
 import h5py
 import numpy as np
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
@@ -152,6 +153,14 @@ class FeatureStore:
     def __contains__(self, video_id: str) -> bool:
         return self.path(video_id).is_file()
 
+    def segments(self, sample: Sample) -> int:
+        """The sample's number of one-second segments, from the file's header alone (``read`` checks the rest)."""
+        try:
+            with safe_open(str(self.path(sample.video_id)), "pt") as file:
+                return int(file.get_slice("audio").get_shape()[0])
+        except (SafetensorError, OSError, KeyError) as error:
+            raise DataError(f"Feature file {self.path(sample.video_id)} is corrupt ({error}).") from None
+
     def ids(self) -> list[str]:
         names = (path.name for path in self.root.glob(f"*{SUFFIX}"))
         return sorted(name[: -len(SUFFIX)] for name in names if not name.startswith("."))  # "." marks temp files
@@ -245,6 +254,9 @@ class OfficialAVEFeatures:
     def has_sample(self, sample: Sample) -> bool:
         return sample.source == "ave" and 0 <= sample.index < self.num_rows
 
+    def segments(self, sample: Sample) -> int:
+        return self.AUDIO_SHAPE[0]
+
     def read_sample(self, sample: Sample) -> Features:
         if not self.has_sample(sample):
             raise DataError(
@@ -325,6 +337,14 @@ class LLPFeatures:
 
     def has_sample(self, sample: Sample) -> bool:
         return sample.source == "llp" and sample.video_id in self
+
+    def segments(self, sample: Sample) -> int:
+        """The audio file's number of seconds, from its header alone (``read`` checks the rest)."""
+        path = self._paths(sample.video_id)[0]
+        try:
+            return int(np.load(path, mmap_mode="r", allow_pickle=False).shape[0])
+        except (OSError, ValueError, EOFError, IndexError) as error:
+            raise DataError(f"{path} is not a readable .npy array ({error}).") from None
 
     def read_sample(self, sample: Sample) -> Features:
         return self.read(sample.video_id)

@@ -89,8 +89,7 @@ def stored_clip(sample: Sample, stores: Sequence, root: str, video: Clip | None)
     if video is not None:
         fields = {field.name: getattr(video, field.name) for field in dataclasses.fields(Clip)}
         return StoredClip(**fields, sample=sample, stores=tuple(stores), root=root)
-    audio, _ = holding[0].read_sample(sample)
-    seconds = int(audio.shape[0])
+    seconds = holding[0].segments(sample)  # a header read: the features themselves are read once, by the model's cache
     blank = neutral_frame(holding[0].grid)[None]
     return StoredClip(
         frames=[blank] * seconds,
