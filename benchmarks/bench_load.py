@@ -71,31 +71,35 @@ def clips(count: int) -> list[Path]:
     return found[:count]
 
 
-async def settle(page, timeout_s: float, quiet_s: float = 1.0) -> None:
-    """Until the script has finished: no status widget or spinner for ``quiet_s``."""
+async def settle(page, timeout_s: float, quiet_s: float = 1.0) -> float:
+    """Until the script has finished: no status widget or spinner for ``quiet_s``. Returns the ``perf_counter`` time
+    at which the page went quiet, so that the wait for quiet is not counted as the page's time."""
     deadline, quiet_since = time.monotonic() + timeout_s, None
     busy = page.locator(BUSY)
     while time.monotonic() < deadline:
         if await busy.count():
             quiet_since = None
         elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= quiet_s:
-            return
+            quiet_since = time.perf_counter()
+        elif time.perf_counter() - quiet_since >= quiet_s:
+            return quiet_since
         await page.wait_for_timeout(100)
     raise TimeoutError("the page was still running at the deadline")
 
 
-async def views_drawn(page, charts: int, timeout_s: float, images: bool = True) -> None:
+async def views_drawn(page, charts: int, timeout_s: float, images: bool = True) -> float:
+    """Waits until ``charts`` plotly charts (and an image) are drawn and the script has finished; returns the
+    ``perf_counter`` time at which both were true."""
     await page.wait_for_function(
         "([charts, images]) => document.querySelectorAll('.js-plotly-plot .main-svg').length >= charts && "
         "(!images || document.querySelector('[data-testid=\"stImage\"] img'))",
         arg=[charts, images],
         timeout=timeout_s * 1000,
     )
-    await settle(page, timeout_s)
+    quiet = await settle(page, timeout_s)  # never before the views were drawn: settle starts after them
     if await page.locator(ERRORS).count():
         raise RuntimeError(await page.locator(ERRORS).first.inner_text())
+    return quiet
 
 
 async def visit(browser, url: str, clip: Path, timeout_s: float) -> dict[str, float]:
@@ -111,8 +115,7 @@ async def visit(browser, url: str, clip: Path, timeout_s: float) -> dict[str, fl
         start = time.perf_counter()
         await page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
         await page.get_by_text("Decoded, encoded and explained").wait_for(timeout=timeout_s * 1000)
-        await views_drawn(page, 1, timeout_s)
-        times["Upload"] = time.perf_counter() - start
+        times["Upload"] = await views_drawn(page, 1, timeout_s) - start
         for title, charts in PAGES.items():
             start = time.perf_counter()
             await page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
@@ -121,8 +124,7 @@ async def visit(browser, url: str, clip: Path, timeout_s: float) -> dict[str, fl
                 .filter(has_text=title.split()[0])
                 .wait_for(timeout=timeout_s * 1000)
             )
-            await views_drawn(page, charts, timeout_s, images=title != "Pointing game")
-            times[title] = time.perf_counter() - start
+            times[title] = await views_drawn(page, charts, timeout_s, images=title != "Pointing game") - start
     finally:
         await context.close()
     return times

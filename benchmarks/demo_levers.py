@@ -93,6 +93,11 @@ LEVERS: list[tuple[str, str, dict]] = [
     ("pooling", "paper's mean (Eq. 6)", {"model_config": {"pooling": "mean"}}),
     ("pooling", "factored", {"model_config": {"pooling": "factored"}}),
     ("time gate", "agreement: max_k σ(a_tk)·σ(v_tk)", {"model_config": {"time_gating": "agreement"}}),
+    (
+        "space gate",
+        "agreement in time and space: A^s = max_k σ(v_thwk)·σ(a_tk)",
+        {"model_config": {"time_gating": "agreement", "space_gating": "agreement"}},
+    ),
     ("data", "250 training clips", {"train_clips": 250}),
     ("data", "500 training clips", {"train_clips": 500}),
     ("training length", "15 epochs at most", {"epochs": 15}),

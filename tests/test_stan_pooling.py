@@ -165,3 +165,51 @@ def test_agreement_gate_survives_a_checkpoint_and_needs_both_senses(tmp_path):
             create_model(ablation, 4, 6, 5, hidden=8, time_gating="agreement")
     with pytest.raises(ValueError, match="time_gating must be one of mlp, agreement"):
         create_model("stan", 4, 6, 5, time_gating="softmax")
+
+
+# -- space_gating="agreement" ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_space_agreement_gate_is_the_peak_class_product_of_the_cam_halves(pooling):
+    torch.manual_seed(0)
+    model = create_model("stan", 4, 6, 5, hidden=8, pooling=pooling, space_gating="agreement").eval()
+    audio, visual = small_inputs()
+    with torch.no_grad():
+        result = model(audio, visual)
+        d = model.visual_space[0].out_channels
+        weight, half_bias = model.cam_head.weight.flatten(1), model.cam_head.bias / 2
+        visual_map = model.visual_space(visual.permute(0, 1, 4, 2, 3).flatten(0, 1))
+        visual_map = visual_map.unflatten(0, visual.shape[:2]).permute(0, 1, 3, 4, 2)  # N×T×H×W×D
+        audio_vectors = model.audio_space(with_global_audio(audio))  # N×T×D
+        seen = torch.sigmoid(visual_map @ weight[:, :d].T + half_bias)
+        heard = torch.sigmoid(audio_vectors @ weight[:, d:].T + half_bias)[:, :, None, None, :]
+        expected = (seen * heard).amax(dim=-1)  # a location counts as much as its best class is seen and heard
+        if pooling != "mean":
+            dims = (2, 3) if pooling == "factored" else (1, 2, 3)
+            expected = expected / expected.amax(dim=dims, keepdim=True)
+        torch.testing.assert_close(result.space_attention, expected)
+        torch.testing.assert_close(result.cam, torch.logit(seen) + torch.logit(heard), atol=1e-4, rtol=1e-4)
+    assert not hasattr(model, "space_gate")  # the paper's conv gate is not built
+    audio_noise, visual_noise = small_inputs(seed=1)
+    assert_perturbed_logits_match_forwards(model, audio, visual, audio_noise, visual_noise, torch.tensor([0.0, 1.0]))
+
+
+def test_space_agreement_gate_leaves_the_cam_as_it_was_and_survives_a_checkpoint(tmp_path):
+    """Splitting F_CAM into halves changes no number of the conv-gated model's CAM; the option is saved and refused
+    where a sense is missing."""
+    torch.manual_seed(0)
+    conv = create_model("stan", 4, 6, 5, hidden=8, pooling="normalized").eval()
+    torch.manual_seed(0)
+    model = create_model("stan", 4, 6, 5, hidden=8, pooling="normalized", space_gating="agreement").eval()
+    model.load_state_dict(conv.state_dict(), strict=False)  # the same weights, less the conv gate
+    audio, visual = small_inputs()
+    with torch.no_grad():
+        torch.testing.assert_close(model(audio, visual).cam, conv(audio, visual).cam)
+    save_checkpoint(model, tmp_path / "stan", {})
+    with torch.no_grad():
+        loaded = load_checkpoint(tmp_path / "stan")(audio, visual).space_attention
+        torch.testing.assert_close(loaded, model(audio, visual).space_attention)
+    for ablation in ("stan_audio", "stan_visual"):
+        with pytest.raises(ValueError, match="needs both senses"):
+            create_model(ablation, 4, 6, 5, hidden=8, space_gating="agreement")
+    with pytest.raises(ValueError, match="space_gating must be one of conv, agreement"):
+        create_model("stan", 4, 6, 5, space_gating="softmax")

@@ -29,6 +29,13 @@ it is exactly what the model pools with: holding it fixed reproduces the forward
 - ``"agreement"`` (beyond the paper): A^t_t = max_k σ(a_tk)·σ(v_tk), where a_tk and v_tk are the audio and visual
   halves of CAV_tk (F_CAV is linear, so CAV = a + v exactly, with no new weights). A second counts when some class is
   both heard and seen in it: the audio-visual event's definition.
+
+``space_gating`` picks how A^s is computed from the class activation maps:
+
+- ``"conv"``: the paper's F_space-gate, a convolution over the K maps of each segment (Eq. 5; ``space_gate_layers``).
+- ``"agreement"`` (beyond the paper): A^s_thw = max_k σ(v_thwk)·σ(a_tk), where v_thwk and a_tk are the visual half
+  of CAM_thwk and its tiled audio half (F_CAM is a 1×1 conv, so CAM = v + a exactly, with no new weights). A
+  location counts when it shows a class that is heard in its second: where the sounding object is.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from explorer.models.registry import Preset, register_model
 
 POOLINGS = ("mean", "normalized", "factored")
 TIME_GATINGS = ("mlp", "agreement")
+SPACE_GATINGS = ("conv", "agreement")
 
 
 def _space_gate(num_classes: int, hidden: int, layers: int) -> nn.Module:
@@ -68,14 +76,19 @@ class _STANBase(AVModel):
         space_gate_layers: int = 2,
         pooling: str = "mean",
         time_gating: str = "mlp",
+        space_gating: str = "conv",
         **config,
     ):
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
         if time_gating not in TIME_GATINGS:
             raise ValueError(f"time_gating must be one of {', '.join(TIME_GATINGS)}, got {time_gating!r}")
+        if space_gating not in SPACE_GATINGS:
+            raise ValueError(f"space_gating must be one of {', '.join(SPACE_GATINGS)}, got {space_gating!r}")
         if time_gating == "agreement" and not (self.uses_audio and self.uses_visual):
             raise ValueError('time_gating="agreement" needs both senses; the single-sense ablations use "mlp".')
+        if space_gating == "agreement" and not (self.uses_audio and self.uses_visual):
+            raise ValueError('space_gating="agreement" needs both senses; the single-sense ablations use "conv".')
         super().__init__(
             num_classes,
             audio_dim,
@@ -84,10 +97,12 @@ class _STANBase(AVModel):
             space_gate_layers=space_gate_layers,
             pooling=pooling,
             time_gating=time_gating,
+            space_gating=space_gating,
             **config,
         )
         self.pooling = pooling
         self.time_gating = time_gating
+        self.space_gating = space_gating
         k, d = num_classes, hidden
         space_channels = 0
         if self.uses_audio:
@@ -99,7 +114,8 @@ class _STANBase(AVModel):
             self.visual_time = mlp(visual_dim, d, d)  # F^t_MLP(v̄_t) (Eq. 3)
             space_channels += d
             self.cam_head = nn.Conv2d(space_channels, k, 1)  # F_CAM: K maps per segment (Eq. 2)
-            self.space_gate = _space_gate(k, d, space_gate_layers)
+            if space_gating == "conv":
+                self.space_gate = _space_gate(k, d, space_gate_layers)
         self.cav_head = nn.Linear(d, k)  # F_CAV: K values per segment (Eq. 4)
         if time_gating == "mlp":  # F^t_gate: MLP + sigmoid → A^t
             self.time_gate = nn.Sequential(nn.Linear(k, d), nn.ReLU(inplace=True), nn.Linear(d, 1))
@@ -154,14 +170,28 @@ class _STANBase(AVModel):
             pooled.append(_weighted_sum(audio_vectors, segment_weights))
         return torch.cat(pooled, dim=-1) if len(pooled) > 1 else pooled[0]
 
-    def _class_activation_maps(self, visual_map: Tensor, audio_vectors: Tensor | None) -> Tensor:
-        """F_CAM over x^st (N×T×H×W×K), with the tiled audio half added per segment."""
-        weight = self.cam_head.weight.flatten(1)
+    def _class_activation_halves(
+        self, visual_map: Tensor, audio_vectors: Tensor | None
+    ) -> tuple[Tensor, Tensor | None]:
+        """F_CAM over x^st split into its visual half (N×T×H×W×K) and its audio half (N×T×K, the same at every
+        location), each with half the bias; their sum is the CAM. Without audio the visual half takes all of it."""
+        weight, bias = self.cam_head.weight.flatten(1), self.cam_head.bias
+        if audio_vectors is None:
+            return F.linear(visual_map, weight, bias), None
         d = visual_map.shape[-1]
-        cam = F.linear(visual_map, weight[:, :d], self.cam_head.bias)
-        if audio_vectors is not None:
-            cam = cam + F.linear(audio_vectors, weight[:, d:])[:, :, None, None, :]
-        return cam
+        return F.linear(visual_map, weight[:, :d], bias / 2), F.linear(audio_vectors, weight[:, d:], bias / 2)
+
+    def _space_attention(self, cam: Tensor, seen: Tensor, heard: Tensor | None) -> Tensor:
+        """A^s (N×T×H×W) as ``space_gating`` says, in the canonical scale of ``pooling``."""
+        n, t = cam.shape[:2]
+        space_dims = (2, 3) if self.pooling == "factored" else (1, 2, 3)
+        if self.space_gating == "conv":
+            gate = self.space_gate(to_maps(cam))  # (N·T)×1×H×W
+            return self._gate(from_maps(gate, n, t).squeeze(-1), dims=space_dims)
+        log_attention = (F.logsigmoid(seen) + F.logsigmoid(heard)[:, :, None, None, :]).amax(dim=-1)
+        if self.pooling != "mean":
+            log_attention = log_attention - log_attention.amax(dim=space_dims, keepdim=True)
+        return torch.exp(log_attention)
 
     def _time_feature(self, audio: Tensor, visual: Tensor) -> Tensor:
         """x^t (N×T×D): audio and spatially pooled visual, composed by addition (Eq. 3)."""
@@ -199,10 +229,9 @@ class _STANBase(AVModel):
         aux = {"cav": cav.mean(dim=1)}
         cam = space_attention = None
         if self.uses_visual:
-            cam = self._class_activation_maps(visual_map, audio_vectors)  # N×T×H×W×K
-            gate = self.space_gate(to_maps(cam))  # (N·T)×1×H×W
-            space_dims = (2, 3) if self.pooling == "factored" else (1, 2, 3)
-            space_attention = self._gate(from_maps(gate, n, t).squeeze(-1), dims=space_dims)
+            seen, heard = self._class_activation_halves(visual_map, audio_vectors)
+            cam = seen if heard is None else seen + heard[:, :, None, None, :]  # N×T×H×W×K
+            space_attention = self._space_attention(cam, seen, heard)
             aux = {"cam": cam.mean(dim=(1, 2, 3)), **aux}
         logits = self._classify(visual_map, audio_vectors, self._weights(space_attention, time_attention))
         return Explanation(
