@@ -98,6 +98,11 @@ LEVERS: list[tuple[str, str, dict]] = [
         "agreement in time and space: A^s = max_k σ(v_thwk)·σ(a_tk)",
         {"model_config": {"time_gating": "agreement", "space_gating": "agreement"}},
     ),
+    (
+        "auxiliary pooling",
+        "both agreement gates, L_CAM / L_CAV on the attention-weighted CAM / CAV",
+        {"model_config": {"time_gating": "agreement", "space_gating": "agreement", "aux_pooling": "attention"}},
+    ),
     ("data", "250 training clips", {"train_clips": 250}),
     ("data", "500 training clips", {"train_clips": 500}),
     ("training length", "15 epochs at most", {"epochs": 15}),

