@@ -103,6 +103,31 @@ LEVERS: list[tuple[str, str, dict]] = [
         "both agreement gates, L_CAM / L_CAV on the attention-weighted CAM / CAV",
         {"model_config": {"time_gating": "agreement", "space_gating": "agreement", "aux_pooling": "attention"}},
     ),
+    (
+        "audio context",
+        "the row above, each second's audio without the clip's mean ā",
+        {
+            "model_config": {
+                "time_gating": "agreement",
+                "space_gating": "agreement",
+                "aux_pooling": "attention",
+                "audio_context": "none",
+            }
+        },
+    ),
+    (
+        "space sharpness",
+        "the row above, A^s raised to γ = 2",
+        {
+            "model_config": {
+                "time_gating": "agreement",
+                "space_gating": "agreement",
+                "aux_pooling": "attention",
+                "audio_context": "none",
+                "space_sharpness": 2.0,
+            }
+        },
+    ),
     ("data", "250 training clips", {"train_clips": 250}),
     ("data", "500 training clips", {"train_clips": 500}),
     ("training length", "15 epochs at most", {"epochs": 15}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from perturbation_reference import assert_perturbed_logits_match_forwards
 
 from explorer.errors import CheckpointError
@@ -115,7 +116,7 @@ def test_far_below_peak_attention_stays_finite():
     """A gate logit of -200 underflows a float32 sigmoid; its canonical scale must still be a number."""
     model = small_model("stan_audio", "normalized")
     with torch.no_grad():
-        attention = model._gate(torch.tensor([[-200.0, -300.0, 0.0]]), dims=(1,))
+        attention = model._attention(F.logsigmoid(torch.tensor([[-200.0, -300.0, 0.0]])), dims=(1,))
     assert torch.isfinite(attention).all() and attention[0, 2] == 1
 
 

@@ -40,6 +40,14 @@ it is exactly what the model pools with: holding it fixed reproduces the forward
 ``aux_pooling`` picks how L_CAM and L_CAV (Eq. 8) pool the class maps into clip logits: ``"mean"``, the paper's
 global average, asks every position and second to show the clip's classes; ``"attention"`` (beyond the paper)
 averages them with the attention weights, so only where and when the model looks must.
+
+``audio_context`` picks what the audio MLPs read per second: ``"mean"``, the paper's [a_t, ā] with the clip's mean
+audio ā beside each second; ``"none"`` (beyond the paper), a_t alone. Through ā every second's feature depends on
+every other second's sound, which the time attention cannot show: noise on seconds it rates irrelevant still moves
+the prediction.
+
+``space_sharpness`` (γ, beyond the paper at any value but 1) raises A^s to the power γ before it pools: with γ > 1
+the locations below the peak keep less weight, so the space attention concentrates on fewer of them.
 """
 
 from __future__ import annotations
@@ -55,6 +63,7 @@ POOLINGS = ("mean", "normalized", "factored")
 TIME_GATINGS = ("mlp", "agreement")
 SPACE_GATINGS = ("conv", "agreement")
 AUX_POOLINGS = ("mean", "attention")
+AUDIO_CONTEXTS = ("mean", "none")
 
 
 def _space_gate(num_classes: int, hidden: int, layers: int) -> nn.Module:
@@ -83,6 +92,8 @@ class _STANBase(AVModel):
         time_gating: str = "mlp",
         space_gating: str = "conv",
         aux_pooling: str = "mean",
+        audio_context: str = "mean",
+        space_sharpness: float = 1.0,
         **config,
     ):
         if pooling not in POOLINGS:
@@ -93,6 +104,10 @@ class _STANBase(AVModel):
             raise ValueError(f"space_gating must be one of {', '.join(SPACE_GATINGS)}, got {space_gating!r}")
         if aux_pooling not in AUX_POOLINGS:
             raise ValueError(f"aux_pooling must be one of {', '.join(AUX_POOLINGS)}, got {aux_pooling!r}")
+        if audio_context not in AUDIO_CONTEXTS:
+            raise ValueError(f"audio_context must be one of {', '.join(AUDIO_CONTEXTS)}, got {audio_context!r}")
+        if not space_sharpness > 0:
+            raise ValueError(f"space_sharpness must be positive, got {space_sharpness!r}")
         if time_gating == "agreement" and not (self.uses_audio and self.uses_visual):
             raise ValueError('time_gating="agreement" needs both senses; the single-sense ablations use "mlp".')
         if space_gating == "agreement" and not (self.uses_audio and self.uses_visual):
@@ -107,17 +122,22 @@ class _STANBase(AVModel):
             time_gating=time_gating,
             space_gating=space_gating,
             aux_pooling=aux_pooling,
+            audio_context=audio_context,
+            space_sharpness=space_sharpness,
             **config,
         )
         self.pooling = pooling
         self.time_gating = time_gating
         self.space_gating = space_gating
         self.aux_pooling = aux_pooling
+        self.audio_context = audio_context
+        self.space_sharpness = space_sharpness
         k, d = num_classes, hidden
         space_channels = 0
         if self.uses_audio:
-            self.audio_space = mlp(2 * audio_dim, d, d)  # F^st_MLP([a_t, ā]), tiled over H×W (Eq. 1)
-            self.audio_time = mlp(2 * audio_dim, d, d)  # F^t_MLP([a_t, ā]) (Eq. 3)
+            audio_in = 2 * audio_dim if audio_context == "mean" else audio_dim
+            self.audio_space = mlp(audio_in, d, d)  # F^st_MLP([a_t, ā]), tiled over H×W (Eq. 1)
+            self.audio_time = mlp(audio_in, d, d)  # F^t_MLP([a_t, ā]) (Eq. 3)
             space_channels += d
         if self.uses_visual:
             self.visual_space = nn.Sequential(nn.Conv2d(visual_dim, d, 1), nn.ReLU(inplace=True))  # F^st_conv (Eq. 1)
@@ -140,19 +160,24 @@ class _STANBase(AVModel):
     def _audio_pre(self, audio: Tensor, bias: bool = True) -> Tensor:
         """N×T×D: the first layer of F^st_MLP([a_t, ā])."""
         first = self.audio_space[0]
-        return F.linear(with_global_audio(audio), first.weight, first.bias if bias else None)
+        return F.linear(self._audio_input(audio), first.weight, first.bias if bias else None)
+
+    def _audio_input(self, audio: Tensor) -> Tensor:
+        """What the audio MLPs read per segment: [a_t, ā] (Eq. 1), or a_t alone with ``audio_context="none"``."""
+        return with_global_audio(audio) if self.audio_context == "mean" else audio
 
     def _audio_post(self, audio_pre: Tensor) -> Tensor:
         """â_t (N×T×D) from its first layer's pre-activation."""
         return self.audio_space[2](F.relu(audio_pre))
 
-    def _gate(self, logits: Tensor, dims: tuple[int, ...]) -> Tensor:
-        """Attention from gate logits: the sigmoid, or under normalised pooling its canonical scale (divided by its
-        maximum over ``dims``), computed in log space so that a gate far below its peak never divides 0 by 0."""
-        if self.pooling == "mean":
-            return torch.sigmoid(logits)
-        log_attention = F.logsigmoid(logits)
-        return torch.exp(log_attention - log_attention.amax(dim=dims, keepdim=True))
+    def _attention(self, log_attention: Tensor, dims: tuple[int, ...], sharpness: float = 1.0) -> Tensor:
+        """Attention from its log: raised to ``sharpness`` and, under normalised pooling, in its canonical scale
+        (divided by its maximum over ``dims``), computed in log space so that a gate far below its peak never divides
+        0 by 0."""
+        log_attention = log_attention * sharpness
+        if self.pooling != "mean":
+            log_attention = log_attention - log_attention.amax(dim=dims, keepdim=True)
+        return torch.exp(log_attention)
 
     def _weights(self, space_attention: Tensor | None, time_attention: Tensor) -> Tensor:
         """Each position's weight in the pooled x^st (N×T×H×W; N×T without vision): A^st = A^s ⊗ A^t (Eq. 5)
@@ -197,17 +222,16 @@ class _STANBase(AVModel):
         space_dims = (2, 3) if self.pooling == "factored" else (1, 2, 3)
         if self.space_gating == "conv":
             gate = self.space_gate(to_maps(cam))  # (N·T)×1×H×W
-            return self._gate(from_maps(gate, n, t).squeeze(-1), dims=space_dims)
-        log_attention = (F.logsigmoid(seen) + F.logsigmoid(heard)[:, :, None, None, :]).amax(dim=-1)
-        if self.pooling != "mean":
-            log_attention = log_attention - log_attention.amax(dim=space_dims, keepdim=True)
-        return torch.exp(log_attention)
+            log_attention = F.logsigmoid(from_maps(gate, n, t).squeeze(-1))
+        else:  # log max_k σ(v)·σ(a)
+            log_attention = (F.logsigmoid(seen) + F.logsigmoid(heard)[:, :, None, None, :]).amax(dim=-1)
+        return self._attention(log_attention, space_dims, self.space_sharpness)
 
     def _time_feature(self, audio: Tensor, visual: Tensor) -> Tensor:
         """x^t (N×T×D): audio and spatially pooled visual, composed by addition (Eq. 3)."""
         feature = 0
         if self.uses_audio:
-            feature = feature + self.audio_time(with_global_audio(audio))
+            feature = feature + self.audio_time(self._audio_input(audio))
         if self.uses_visual:
             feature = feature + self.visual_time(visual.mean(dim=(2, 3)))
         return feature
@@ -216,14 +240,12 @@ class _STANBase(AVModel):
         """(CAV N×T×K, A^t N×T) as ``time_gating`` says."""
         if self.time_gating == "mlp":
             cav = self.cav_head(self._time_feature(audio, visual))
-            return cav, self._gate(self.time_gate(cav).squeeze(-1), dims=(1,))
+            return cav, self._attention(F.logsigmoid(self.time_gate(cav).squeeze(-1)), dims=(1,))
         half_bias = self.cav_head.bias / 2  # CAV = a + v: each half takes half the bias
-        heard = F.linear(self.audio_time(with_global_audio(audio)), self.cav_head.weight, half_bias)
+        heard = F.linear(self.audio_time(self._audio_input(audio)), self.cav_head.weight, half_bias)
         seen = F.linear(self.visual_time(visual.mean(dim=(2, 3))), self.cav_head.weight, half_bias)
         log_attention = (F.logsigmoid(heard) + F.logsigmoid(seen)).amax(dim=-1)  # log max_k σ(a)·σ(v)
-        if self.pooling != "mean":  # the canonical scale: divided by the clip's peak
-            log_attention = log_attention - log_attention.amax(dim=1, keepdim=True)
-        return heard + seen, torch.exp(log_attention)
+        return heard + seen, self._attention(log_attention, dims=(1,))
 
     def explain(self, audio: Tensor, visual: Tensor, attention: Explanation | None) -> Explanation:
         visual_map = F.relu(self._visual_pre(visual)) if self.uses_visual else None
