@@ -13,10 +13,10 @@ import torch
 from safetensors.torch import save_file
 
 from explorer.data import (
-    display_name,
     load_dataset,
     load_demo_dataset,
     parse_ave_annotations,
+    readable_class_name,
 )
 from explorer.data.avr import normalise
 from explorer.data.features import (
@@ -149,7 +149,8 @@ def test_llp_weak_labels_and_order():
         assert names == sorted(row["event_labels"].split(","))
     train = dataset.split("train")
     assert all(s.time_mask is None and s.visual_time_mask is None for s in train)
-    assert display_name("Violin_fiddle") == "Violin fiddle" and display_name("Frying_(food)") == "Frying (food)"
+    assert readable_class_name("Violin_fiddle") == "Violin fiddle"
+    assert readable_class_name("Frying_(food)") == "Frying (food)"
 
 
 def test_llp_quirk_counts_match_the_raw_files():

@@ -301,6 +301,8 @@ def test_llp_features_hide_the_space_view_and_keep_the_time_view(llp_root, monke
     assert_clean(app)
     assert len(app.dataframe[0].value) == LLP_VIDEOS and plotly_charts(app) >= 1
     assert any("1×1 map" in info.value and "space view is hidden" in info.value for info in app.info)
+    assert not [toggle for toggle in app.toggle if toggle.label == "Per-class CAM"]  # no space view to switch
+    assert all("_" not in row for row in app.dataframe[0].value["labels"])  # LLP's names read as words
     app.switch_page("../pages/pointing_game.py").run()
     assert_clean(app)
 

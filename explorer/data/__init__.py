@@ -6,7 +6,7 @@ from pathlib import Path
 
 from explorer.data.ave import load_ave, parse_ave_annotations
 from explorer.data.avr import load_avr
-from explorer.data.dataset import NUM_SEGMENTS, SPLITS, Dataset, Sample, display_name
+from explorer.data.dataset import NUM_SEGMENTS, SPLITS, Dataset, Sample, readable_class_name
 from explorer.data.demo import load_demo_dataset
 from explorer.data.llp import load_llp
 from explorer.errors import DataError
@@ -27,7 +27,7 @@ __all__ = [
     "SPLITS",
     "Dataset",
     "Sample",
-    "display_name",
+    "readable_class_name",
     "load_dataset",
     "load_demo_dataset",
     "parse_ave_annotations",

@@ -84,7 +84,7 @@ class Dataset:
         }
 
 
-def display_name(class_name: str) -> str:
+def readable_class_name(class_name: str) -> str:
     """``Violin_fiddle`` -> ``Violin fiddle``: LLP's official names use underscores for spaces."""
     return class_name.replace("_", " ")
 

@@ -71,7 +71,7 @@ def sample_table(context: PageContext, on_disk: dict[int, Sample], probs: dict[i
         ),
         confidence=columns[3].slider("Confidence", 0.0, 1.0, (0.0, 1.0), key="browse_confidence", disabled=not probs),
     )
-    rows = filter_rows(sample_rows(listed, dataset.classes, probs), wanted)
+    rows = filter_rows(sample_rows(listed, context.classes, probs), wanted)
     where = f" (the {len(on_disk)} with a video or features here)" if on_disk else ""
     st.caption(f"{len(rows)} of {len(dataset.samples)} samples{where}. Click a row to open it.")
     confidence = st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f")

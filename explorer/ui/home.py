@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer.data import readable_class_name
 from explorer.errors import ExplorerError
 from explorer.models import display_name
 from explorer.paths import PAGES_DIR
@@ -62,7 +63,7 @@ def where_when_example(selection: state.Selection) -> None:
     if problem := state.misfit(selection.model, dataset):
         st.info(problem)
         return
-    classes = dataset.classes
+    classes = [readable_class_name(name) for name in dataset.classes]
     demo = state.Selection(None, None, None, "demo", None)
     shown, skipped = None, 0
     for sample in dataset.samples:
@@ -87,7 +88,7 @@ def where_when_example(selection: state.Selection) -> None:
     st.markdown(
         f"{display_name(selection.model)} on demo clip **{sample.video_id}**{passed}: predicted "
         f"**{classes[top]}** (probability {result.numpy('probs')[top]:.2f}); annotated: "
-        f"{', '.join(dataset.classes[i] for i in sample.labels.nonzero()[0])}."
+        f"{', '.join(classes[i] for i in sample.labels.nonzero()[0])}."
     )
     class_maps = leads_with_class_maps(selection.model.card, "space") and result.cam is not None
     cav_first = leads_with_class_maps(selection.model.card, "time") and result.cav is not None
@@ -107,7 +108,7 @@ def where_when_example(selection: state.Selection) -> None:
         curves = {"time attention A^t": result.numpy("time_attention")}
         if cav_first:
             curves = {f"CAV of “{classes[top]}” (rescaled)": class_activation_values(result, top), **curves}
-        figure = time_figure(clip.audio, clip.sample_rate, curves, annotation_boxes(sample, dataset.classes))
+        figure = time_figure(clip.audio, clip.sample_rate, curves, annotation_boxes(sample, classes))
         st.plotly_chart(figure, width="stretch", key="home_time_chart")
         st.caption(
             "**When**: "

@@ -140,12 +140,12 @@ def target_picker(result: Explanation, classes: Sequence[str], labels: np.ndarra
     return classes.index(picked or names[0])
 
 
-def class_map_toggle(result: Explanation, key: str, class_maps_first: bool) -> bool:
+def class_map_toggle(key: str, class_maps_first: bool) -> bool:
     """Whether the attention's space view shows the target's CAM instead of the class-agnostic A^s·A^t (on by
     default when the model's card says its class maps explain better than its gates)."""
     return st.toggle(
         "Per-class CAM",
-        value=class_maps_first and result.cam is not None,
+        value=class_maps_first,
         key=f"{key}_per_class",
         help="Off: the class-agnostic A^s·A^t. On: the CAM of the target class.",
     )
@@ -176,9 +176,9 @@ def view_controls(
         with method_column:
             method = method_picker(key)
     per_class = False
-    if method == ATTENTION:
-        with toggle_column:
-            per_class = class_map_toggle(result, key, class_maps_first)
+    if method == ATTENTION and result.cam is not None and tuple(result.cam.shape[-3:-1]) != (1, 1):
+        with toggle_column:  # only where a CAM gives a space view: not for 1×1 (pooled) features
+            per_class = class_map_toggle(key, class_maps_first)
     return ViewChoice(class_index, method, per_class)
 
 
