@@ -214,3 +214,62 @@ def test_space_agreement_gate_leaves_the_cam_as_it_was_and_survives_a_checkpoint
             create_model(ablation, 4, 6, 5, hidden=8, space_gating="agreement")
     with pytest.raises(ValueError, match="space_gating must be one of conv, agreement"):
         create_model("stan", 4, 6, 5, space_gating="softmax")
+
+
+# -- aux_pooling, audio_context, space_sharpness ---------------------------------------------------------------------
+def test_attention_aux_pooling_weights_the_class_maps_with_the_attention():
+    torch.manual_seed(0)
+    model = create_model("stan", 4, 6, 5, hidden=8, pooling="normalized", aux_pooling="attention").eval()
+    audio, visual = small_inputs()
+    with torch.no_grad():
+        result = model(audio, visual)
+    weights = result.space_attention * result.time_attention[:, :, None, None]  # A^s·A^t
+    expected_cam = (result.cam * weights[..., None]).sum((1, 2, 3)) / weights.sum((1, 2, 3))[..., None]
+    expected_cav = (result.cav * result.time_attention[..., None]).sum(1) / result.time_attention.sum(1)[..., None]
+    torch.testing.assert_close(result.aux_logits["cam"], expected_cam)
+    torch.testing.assert_close(result.aux_logits["cav"], expected_cav)
+    torch.manual_seed(0)
+    paper = create_model("stan", 4, 6, 5, hidden=8, pooling="normalized").eval()
+    with torch.no_grad():
+        paper_result = paper(audio, visual)
+    torch.testing.assert_close(paper_result.aux_logits["cam"], paper_result.cam.mean((1, 2, 3)))  # Eq. 8 as is
+    torch.testing.assert_close(paper_result.aux_logits["cav"], paper_result.cav.mean(1))
+
+
+def test_without_audio_context_no_second_reads_another_seconds_sound():
+    """``audio_context="none"``: noise on one second's audio changes the other seconds' audio vectors not at all
+    (with the paper's [a_t, ā] it moves them all through ā)."""
+    audio, visual = small_inputs()
+    noisy = audio.clone()
+    noisy[:, 0] += 3.0
+    for context, untouched in (("none", True), ("mean", False)):
+        torch.manual_seed(0)
+        model = create_model("stan", 4, 6, 5, hidden=8, pooling="normalized", audio_context=context).eval()
+        with torch.no_grad():
+            clean, moved = (model._audio_post(model._audio_pre(a)) for a in (audio, noisy))
+        assert torch.allclose(clean[:, 1:], moved[:, 1:]) is untouched, context
+        assert model.audio_space[0].in_features == (6 if context == "none" else 12)
+    audio_noise, visual_noise = small_inputs(seed=1)
+    assert_perturbed_logits_match_forwards(model, audio, visual, audio_noise, visual_noise, torch.tensor([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_space_sharpness_raises_the_space_attention_to_its_power(pooling):
+    audio, visual = small_inputs()
+    results = {}
+    for sharpness in (1.0, 2.0):
+        torch.manual_seed(0)
+        model = create_model(
+            "stan", 4, 6, 5, hidden=8, pooling=pooling, space_gating="agreement", space_sharpness=sharpness
+        ).eval()
+        with torch.no_grad():
+            results[sharpness] = model(audio, visual)
+    torch.testing.assert_close(results[2.0].space_attention, results[1.0].space_attention ** 2)
+    torch.testing.assert_close(results[2.0].time_attention, results[1.0].time_attention)  # time is left as it was
+    assert_perturbed_logits_match_forwards(model, audio, visual, *small_inputs(seed=1), torch.tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match="space_sharpness must be positive"):
+        create_model("stan", 4, 6, 5, space_sharpness=0)
+    with pytest.raises(ValueError, match="aux_pooling must be one of mean, attention"):
+        create_model("stan", 4, 6, 5, aux_pooling="max")
+    with pytest.raises(ValueError, match="audio_context must be one of mean, none"):
+        create_model("stan", 4, 6, 5, audio_context="attention")
