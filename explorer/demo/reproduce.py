@@ -63,7 +63,7 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
     return json_ready(card)  # strict JSON: a ratio over a zero TVD (a tiny --quick model) is infinite
 
 
-# Why each STAN checkpoint pools, gates and pools its auxiliary losses as it does, by option and value.
+# What each STAN option of a checkpoint means and why the demo chose it, by option and value.
 STAN_OPTION_NOTES = {
     "pooling": POOLING_NOTES,
     "time_gating": {
@@ -84,6 +84,14 @@ STAN_OPTION_NOTES = {
         "attention": "attention (beyond the paper): L_CAM and L_CAV on the CAM and CAV averaged with the attention "
         "weights, so only where and when the model looks must show the clip's classes (docs/DEMO.md, the levers).",
     },
+    "audio_context": {
+        "mean": "mean: each second's audio beside the clip's mean audio ā, [a_t, ā], as the paper (Eq. 1).",
+        "none": "none (beyond the paper): each second's audio a_t alone, without the clip's mean ā, through which "
+        "noise on the seconds A^t rates irrelevant moved every second's feature (docs/DEMO.md, the levers).",
+    },
+    # Numbers: a sentence with the value (1 is the paper's).
+    "space_sharpness": "{value:g}: A^s raised to this power before it pools (1: the paper's gate as it is).",
+    "time_sharpness": "{value:g}: A^t raised to this power before it pools (1: the paper's gate as it is).",
 }
 
 

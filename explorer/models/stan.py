@@ -46,8 +46,9 @@ audio ā beside each second; ``"none"`` (beyond the paper), a_t alone. Through �
 every other second's sound, which the time attention cannot show: noise on seconds it rates irrelevant still moves
 the prediction.
 
-``space_sharpness`` (γ, beyond the paper at any value but 1) raises A^s to the power γ before it pools: with γ > 1
-the locations below the peak keep less weight, so the space attention concentrates on fewer of them.
+``space_sharpness`` and ``time_sharpness`` (γ, beyond the paper at any value but 1) raise A^s and A^t to the power γ
+before they pool: with γ > 1 the locations (seconds) below the peak keep less weight, so the attention concentrates
+on fewer of them.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class _STANBase(AVModel):
         aux_pooling: str = "mean",
         audio_context: str = "mean",
         space_sharpness: float = 1.0,
+        time_sharpness: float = 1.0,
         **config,
     ):
         if pooling not in POOLINGS:
@@ -106,8 +108,9 @@ class _STANBase(AVModel):
             raise ValueError(f"aux_pooling must be one of {', '.join(AUX_POOLINGS)}, got {aux_pooling!r}")
         if audio_context not in AUDIO_CONTEXTS:
             raise ValueError(f"audio_context must be one of {', '.join(AUDIO_CONTEXTS)}, got {audio_context!r}")
-        if not space_sharpness > 0:
-            raise ValueError(f"space_sharpness must be positive, got {space_sharpness!r}")
+        for name, sharpness in (("space_sharpness", space_sharpness), ("time_sharpness", time_sharpness)):
+            if not sharpness > 0:
+                raise ValueError(f"{name} must be positive, got {sharpness!r}")
         if time_gating == "agreement" and not (self.uses_audio and self.uses_visual):
             raise ValueError('time_gating="agreement" needs both senses; the single-sense ablations use "mlp".')
         if space_gating == "agreement" and not (self.uses_audio and self.uses_visual):
@@ -124,6 +127,7 @@ class _STANBase(AVModel):
             aux_pooling=aux_pooling,
             audio_context=audio_context,
             space_sharpness=space_sharpness,
+            time_sharpness=time_sharpness,
             **config,
         )
         self.pooling = pooling
@@ -132,6 +136,7 @@ class _STANBase(AVModel):
         self.aux_pooling = aux_pooling
         self.audio_context = audio_context
         self.space_sharpness = space_sharpness
+        self.time_sharpness = time_sharpness
         k, d = num_classes, hidden
         space_channels = 0
         if self.uses_audio:
@@ -240,12 +245,12 @@ class _STANBase(AVModel):
         """(CAV N×T×K, A^t N×T) as ``time_gating`` says."""
         if self.time_gating == "mlp":
             cav = self.cav_head(self._time_feature(audio, visual))
-            return cav, self._attention(F.logsigmoid(self.time_gate(cav).squeeze(-1)), dims=(1,))
+            return cav, self._attention(F.logsigmoid(self.time_gate(cav).squeeze(-1)), (1,), self.time_sharpness)
         half_bias = self.cav_head.bias / 2  # CAV = a + v: each half takes half the bias
         heard = F.linear(self.audio_time(self._audio_input(audio)), self.cav_head.weight, half_bias)
         seen = F.linear(self.visual_time(visual.mean(dim=(2, 3))), self.cav_head.weight, half_bias)
         log_attention = (F.logsigmoid(heard) + F.logsigmoid(seen)).amax(dim=-1)  # log max_k σ(a)·σ(v)
-        return heard + seen, self._attention(log_attention, dims=(1,))
+        return heard + seen, self._attention(log_attention, (1,), self.time_sharpness)
 
     def explain(self, audio: Tensor, visual: Tensor, attention: Explanation | None) -> Explanation:
         visual_map = F.relu(self._visual_pre(visual)) if self.uses_visual else None
