@@ -70,9 +70,19 @@ class Recipe:
     # Settings over the defaults of the STAN family. Normalised pooling: with the paper's mean pooling the gates
     # saturate at ~1 on the demo and explain nothing (reports/demo compares both).
     model_config: dict = field(default_factory=lambda: {"pooling": "normalized"})
-    # Settings of the audio-visual STAN alone (not its presets or single-sense ablations). The agreement time gate:
-    # the paper's MLP gate attends to any sound, an off-screen one too (benchmarks/demo_levers.py, docs/DEMO.md).
-    stan_config: dict = field(default_factory=lambda: {"time_gating": "agreement"})
+    # Settings of the audio-visual STAN alone (not its presets or single-sense ablations), each a lever measured alone
+    # (benchmarks/demo_levers.py, docs/DEMO.md): the agreement gates (the paper's MLP time gate attends to any sound,
+    # an off-screen one too), L_CAM / L_CAV where the model looks, no clip-mean audio ā (noise on irrelevant seconds
+    # reached every second through it), and A^s squared.
+    stan_config: dict = field(
+        default_factory=lambda: {
+            "time_gating": "agreement",
+            "space_gating": "agreement",
+            "aux_pooling": "attention",
+            "audio_context": "none",
+            "space_sharpness": 2.0,
+        }
+    )
 
     def describe(self) -> dict:
         return {**asdict(self), "sigma2_levels": list(self.sigma2_levels)}
