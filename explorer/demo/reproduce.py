@@ -56,7 +56,8 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
     if model_spec(preset).family == "stan":
         defaults = inspect.signature(STAN).parameters  # the model's own defaults: the paper's choices
         for option, notes in STAN_OPTION_NOTES.items():
-            card[option] = notes[config.get(option, defaults[option].default)]
+            value = config.get(option, defaults[option].default)
+            card[option] = notes[value] if isinstance(notes, dict) else notes.format(value=value)
     if preset == "stan":
         card["targets"] = check_targets(metrics)
         card["lead_with"] = lead_with(metrics)
