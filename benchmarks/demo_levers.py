@@ -142,6 +142,20 @@ LEVERS: list[tuple[str, str, dict]] = [
             }
         },
     ),
+    (
+        "time sharpness",
+        "the space-sharpness row, A^t raised to γ = 0.5",
+        {
+            "model_config": {
+                "time_gating": "agreement",
+                "space_gating": "agreement",
+                "aux_pooling": "attention",
+                "audio_context": "none",
+                "space_sharpness": 2.0,
+                "time_sharpness": 0.5,
+            }
+        },
+    ),
     ("data", "250 training clips", {"train_clips": 250}),
     ("data", "500 training clips", {"train_clips": 500}),
     ("training length", "15 epochs at most", {"epochs": 15}),

@@ -45,9 +45,11 @@ PERTURBATION_MODELS = ("stan", "abn", "av_abn")  # Figure 3
 POOLING_TEXT = (
     "Eq. 6 averages A^st·x^st over a fixed T×H×W positions, so the classification loss gains from scaling every "
     "position up, and on the demo both gates run to ~1. The demo's STAN models divide by the total attention "
-    "instead, so that only the relative weights reach the classifier (same loss, L_BCE + L_CAM + L_CAV, no where or "
-    "when supervision); their attention is shown divided by its maximum, a rescaling the model ignores. "
-    "`stan_mean_pooling` is STAN trained the same way with the paper's pooling."
+    "instead, so that only the relative weights reach the classifier (the same terms, L_BCE + L_CAM + L_CAV, and no "
+    "where or when supervision); their attention is shown divided by its maximum, a rescaling the model ignores. "
+    "The demo STAN also gates and pools as its card says (agreement gates, L_CAM / L_CAV where it looks, no clip-mean "
+    "audio; docs/DEMO.md measures each). `stan_mean_pooling` is STAN trained the same way with the paper's pooling "
+    "and gates."
 )
 
 

@@ -73,7 +73,7 @@ class Recipe:
     # Settings of the audio-visual STAN alone (not its presets or single-sense ablations), each a lever measured alone
     # (benchmarks/demo_levers.py, docs/DEMO.md): the agreement gates (the paper's MLP time gate attends to any sound,
     # an off-screen one too), L_CAM / L_CAV where the model looks, no clip-mean audio ā (noise on irrelevant seconds
-    # reached every second through it), and A^s squared.
+    # reached every second through it), A^s squared and the square root of A^t.
     stan_config: dict = field(
         default_factory=lambda: {
             "time_gating": "agreement",
@@ -81,6 +81,7 @@ class Recipe:
             "aux_pooling": "attention",
             "audio_context": "none",
             "space_sharpness": 2.0,
+            "time_sharpness": 0.5,
         }
     )
 
