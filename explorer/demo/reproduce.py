@@ -54,10 +54,7 @@ def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recip
     }
     preset, config = model_config(name, recipe)
     if model_spec(preset).family == "stan":
-        defaults = inspect.signature(STAN).parameters  # the model's own defaults: the paper's choices
-        for option, notes in STAN_OPTION_NOTES.items():
-            value = config.get(option, defaults[option].default)
-            card[option] = notes[value] if isinstance(notes, dict) else notes.format(value=value)
+        card.update(stan_option_notes(config))
     if preset == "stan":
         card["targets"] = check_targets(metrics)
         card["lead_with"] = lead_with(metrics)
@@ -94,6 +91,16 @@ STAN_OPTION_NOTES = {
     "space_sharpness": "{value:g}: A^s raised to this power before it pools (1: the paper's gate as it is).",
     "time_sharpness": "{value:g}: A^t raised to this power before it pools (1: the paper's gate as it is).",
 }
+
+
+def stan_option_notes(config: dict) -> dict[str, str]:
+    """Each STAN option of a model ``config``, with what it means and why (the model's default where unset)."""
+    defaults = inspect.signature(STAN).parameters  # the model's own defaults: the paper's choices
+    notes = {}
+    for option, meanings in STAN_OPTION_NOTES.items():
+        value = config.get(option, defaults[option].default)
+        notes[option] = meanings[value] if isinstance(meanings, dict) else meanings.format(value=value)
+    return notes
 
 
 class StageTimer:
