@@ -85,6 +85,40 @@ def run(setting: dict) -> dict:
     return json_ready(metrics)
 
 
+def stacked(steps: list[tuple[str, str, dict]]) -> list[tuple[str, str, dict]]:
+    """Lever rows that each add their model options to those of the row before (the first to the base)."""
+    rows, options = [], {}
+    for lever, label, added in steps:
+        options = {**options, **added}
+        rows.append((lever, label, {"model_config": dict(options)}))
+    return rows
+
+
+# The second and third passes: from the agreement time gate, one STAN option more per row, each measured alone.
+KEPT_OPTIONS = stacked(
+    [
+        ("time gate", "agreement: max_k σ(a_tk)·σ(v_tk)", {"time_gating": "agreement"}),
+        ("space gate", "agreement: A^s = max_k σ(v_thwk)·σ(a_tk)", {"space_gating": "agreement"}),
+        ("auxiliary pooling", "L_CAM / L_CAV on the attention-weighted CAM / CAV", {"aux_pooling": "attention"}),
+        ("audio context", "each second's audio without the clip's mean ā", {"audio_context": "none"}),
+        ("space sharpness", "A^s raised to γ = 2", {"space_sharpness": 2.0}),
+    ]
+)
+LAST_KEPT = KEPT_OPTIONS[-1][2]["model_config"]
+THIRD_PASS = [
+    *KEPT_OPTIONS,
+    (
+        "time sharpness",
+        "A^t raised to γ = 2 (on the space-sharpness row)",
+        {"model_config": {**LAST_KEPT, "time_sharpness": 2.0}},
+    ),
+    (
+        "time sharpness",
+        "A^t raised to γ = 0.5 (on the space-sharpness row)",
+        {"model_config": {**LAST_KEPT, "time_sharpness": 0.5}},
+    ),
+]
+
 LEVERS: list[tuple[str, str, dict]] = [
     ("base", "the demo recipe: stride-16 14×14×112, aiSFX, scale 1, 1000 clips", {}),
     ("coarser map", "head 7×7×1280", {"visual": "head"}),
@@ -92,70 +126,7 @@ LEVERS: list[tuple[str, str, dict]] = [
     ("object scale", f"×{LARGE_SCALE}", {"scale": LARGE_SCALE}),
     ("pooling", "paper's mean (Eq. 6)", {"model_config": {"pooling": "mean"}}),
     ("pooling", "factored", {"model_config": {"pooling": "factored"}}),
-    ("time gate", "agreement: max_k σ(a_tk)·σ(v_tk)", {"model_config": {"time_gating": "agreement"}}),
-    (
-        "space gate",
-        "agreement in time and space: A^s = max_k σ(v_thwk)·σ(a_tk)",
-        {"model_config": {"time_gating": "agreement", "space_gating": "agreement"}},
-    ),
-    (
-        "auxiliary pooling",
-        "both agreement gates, L_CAM / L_CAV on the attention-weighted CAM / CAV",
-        {"model_config": {"time_gating": "agreement", "space_gating": "agreement", "aux_pooling": "attention"}},
-    ),
-    (
-        "audio context",
-        "the row above, each second's audio without the clip's mean ā",
-        {
-            "model_config": {
-                "time_gating": "agreement",
-                "space_gating": "agreement",
-                "aux_pooling": "attention",
-                "audio_context": "none",
-            }
-        },
-    ),
-    (
-        "space sharpness",
-        "the row above, A^s raised to γ = 2",
-        {
-            "model_config": {
-                "time_gating": "agreement",
-                "space_gating": "agreement",
-                "aux_pooling": "attention",
-                "audio_context": "none",
-                "space_sharpness": 2.0,
-            }
-        },
-    ),
-    (
-        "time sharpness",
-        "the row above, A^t raised to γ = 2 as well",
-        {
-            "model_config": {
-                "time_gating": "agreement",
-                "space_gating": "agreement",
-                "aux_pooling": "attention",
-                "audio_context": "none",
-                "space_sharpness": 2.0,
-                "time_sharpness": 2.0,
-            }
-        },
-    ),
-    (
-        "time sharpness",
-        "the space-sharpness row, A^t raised to γ = 0.5",
-        {
-            "model_config": {
-                "time_gating": "agreement",
-                "space_gating": "agreement",
-                "aux_pooling": "attention",
-                "audio_context": "none",
-                "space_sharpness": 2.0,
-                "time_sharpness": 0.5,
-            }
-        },
-    ),
+    *THIRD_PASS,
     ("data", "250 training clips", {"train_clips": 250}),
     ("data", "500 training clips", {"train_clips": 500}),
     ("training length", "15 epochs at most", {"epochs": 15}),
