@@ -62,8 +62,8 @@ def lead_with(metrics: dict) -> dict | None:
         return None
     cam, gate, cav, gate_time = (metrics[key] for key in keys)
     why = (
-        f"On unseen demo clips the peak of A^s lies within 15 px of the sounding object in {gate:.0%} of the "
-        f"seconds, the top class's CAM in {cam:.0%}; the pointing MAE of A^t is {gate_time:.3f}, of the top "
+        f"On unseen demo clips the peak of A^s lies within 15 px of the sounding object in {gate:.1%} of the "
+        f"seconds, the top class's CAM in {cam:.1%}; the pointing MAE of A^t is {gate_time:.3f}, of the top "
         f"class's CAV {cav:.3f} (answering “every second”: {metrics.get('baseline_mae_every_second') or 0:.3f})."
     )
     return {
