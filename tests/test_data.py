@@ -151,6 +151,8 @@ def test_llp_weak_labels_and_order():
     assert all(s.time_mask is None and s.visual_time_mask is None for s in train)
     assert readable_class_name("Violin_fiddle") == "Violin fiddle"
     assert readable_class_name("Frying_(food)") == "Frying (food)"
+    assert dataset.readable_classes == [readable_class_name(name) for name in dataset.classes]
+    assert "Violin fiddle" in dataset.readable_classes
 
 
 def test_llp_quirk_counts_match_the_raw_files():

@@ -52,6 +52,11 @@ class Dataset:
             order = {name: tuple(s.index for s in self.samples if s.split == name) for name in SPLITS}
             object.__setattr__(self, "split_order", order)
 
+    @property
+    def readable_classes(self) -> list[str]:
+        """The class names as people read them (:func:`readable_class_name`)."""
+        return [readable_class_name(name) for name in self.classes]
+
     def split(self, name: str) -> list[Sample]:
         """The samples of one split, in the official order."""
         if name not in SPLITS:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.data import readable_class_name
 from explorer.errors import ExplorerError
 from explorer.models import display_name
 from explorer.paths import PAGES_DIR
@@ -63,7 +62,7 @@ def where_when_example(selection: state.Selection) -> None:
     if problem := state.misfit(selection.model, dataset):
         st.info(problem)
         return
-    classes = [readable_class_name(name) for name in dataset.classes]
+    classes = dataset.readable_classes
     demo = state.Selection(None, None, None, "demo", None)
     shown, skipped = None, 0
     for sample in dataset.samples:

@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from explorer.data.dataset import Dataset, Sample, readable_class_name
+from explorer.data.dataset import Dataset, Sample
 from explorer.errors import ExplorerError
 from explorer.explain.overlay import COLORMAPS
 from explorer.media import Clip
@@ -71,7 +71,7 @@ class PageContext:
     @property
     def classes(self) -> list[str]:
         """The dataset's class names as the pages show them (LLP's underscores read as spaces)."""
-        return [readable_class_name(name) for name in self.dataset.classes]
+        return self.dataset.readable_classes
 
     def require_model(self) -> AVModel:
         """The selected model, or its one-line problem and the end of the page."""
