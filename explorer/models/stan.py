@@ -98,16 +98,15 @@ class _STANBase(AVModel):
         time_sharpness: float = 1.0,
         **config,
     ):
-        if pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
-        if time_gating not in TIME_GATINGS:
-            raise ValueError(f"time_gating must be one of {', '.join(TIME_GATINGS)}, got {time_gating!r}")
-        if space_gating not in SPACE_GATINGS:
-            raise ValueError(f"space_gating must be one of {', '.join(SPACE_GATINGS)}, got {space_gating!r}")
-        if aux_pooling not in AUX_POOLINGS:
-            raise ValueError(f"aux_pooling must be one of {', '.join(AUX_POOLINGS)}, got {aux_pooling!r}")
-        if audio_context not in AUDIO_CONTEXTS:
-            raise ValueError(f"audio_context must be one of {', '.join(AUDIO_CONTEXTS)}, got {audio_context!r}")
+        for name, value, choices in (
+            ("pooling", pooling, POOLINGS),
+            ("time_gating", time_gating, TIME_GATINGS),
+            ("space_gating", space_gating, SPACE_GATINGS),
+            ("aux_pooling", aux_pooling, AUX_POOLINGS),
+            ("audio_context", audio_context, AUDIO_CONTEXTS),
+        ):
+            if value not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
         for name, sharpness in (("space_sharpness", space_sharpness), ("time_sharpness", time_sharpness)):
             if not sharpness > 0:
                 raise ValueError(f"{name} must be positive, got {sharpness!r}")
