@@ -26,15 +26,17 @@ def small_inputs(seed: int = 0):
     return torch.randn(2, 4, 6, generator=generator), torch.randn(2, 4, 3, 2, 5, generator=generator).relu()
 
 
+def literal_visual_map(model, visual):
+    """v̂ (N×T×H×W×D): F^st_conv applied as the 2-D convolution it is."""
+    maps = model.visual_space(visual.permute(0, 1, 4, 2, 3).flatten(0, 1))
+    return maps.unflatten(0, visual.shape[:2]).permute(0, 1, 3, 4, 2)
+
+
 def reference_logits(model, audio, visual, space, time):
     """Eq. 6 literally: x^st tiled over H×W, multiplied by A^st, summed, divided by the pooling's normaliser."""
     halves = []
     if model.uses_visual:
-        halves.append(
-            model.visual_space(visual.permute(0, 1, 4, 2, 3).flatten(0, 1))
-            .unflatten(0, visual.shape[:2])
-            .permute(0, 1, 3, 4, 2)
-        )
+        halves.append(literal_visual_map(model, visual))
     if model.uses_audio:
         audio_vectors = model.audio_space(with_global_audio(audio))
         halves.append(
@@ -178,8 +180,7 @@ def test_space_agreement_gate_is_the_peak_class_product_of_the_cam_halves(poolin
         result = model(audio, visual)
         d = model.visual_space[0].out_channels
         weight, half_bias = model.cam_head.weight.flatten(1), model.cam_head.bias / 2
-        visual_map = model.visual_space(visual.permute(0, 1, 4, 2, 3).flatten(0, 1))
-        visual_map = visual_map.unflatten(0, visual.shape[:2]).permute(0, 1, 3, 4, 2)  # N×T×H×W×D
+        visual_map = literal_visual_map(model, visual)
         audio_vectors = model.audio_space(with_global_audio(audio))  # N×T×D
         seen = torch.sigmoid(visual_map @ weight[:, :d].T + half_bias)
         heard = torch.sigmoid(audio_vectors @ weight[:, d:].T + half_bias)[:, :, None, None, :]
