@@ -41,6 +41,22 @@ def check_binary(values: np.ndarray, name: str) -> None:
         raise InvalidInputError(f"{name} must hold only 0 and 1 (or False and True)")
 
 
+def as_mask(value: Any, name: str) -> np.ndarray:
+    """A boolean array from a 0/1 mask (bool, integer or float; numpy or torch), without the float64 copy of
+    :func:`as_numpy` when it is already bool or integer: object masks are large (T×224×224 per clip)."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray) and value.dtype == bool:
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+        if not ((value == 0) | (value == 1)).all():
+            raise InvalidInputError(f"{name} must hold only 0 and 1 (or False and True)")
+        return value.astype(bool)
+    values = as_numpy(value, name)
+    check_binary(values, name)
+    return values.astype(bool)
+
+
 def check_unit_range(values: np.ndarray, name: str) -> None:
     if not ((values >= 0.0) & (values <= 1.0)).all():  # NaN fails both comparisons
         raise InvalidInputError(

@@ -349,6 +349,25 @@ def test_spatial_pointing_game_per_frame_lists():
     assert (details.hits, details.scored, details.skipped) == (1, 1, 1)
 
 
+def test_spatial_pointing_game_same_for_any_mask_dtype_and_mixed_sizes():
+    """Integer, float and bool masks score alike (integer ones are read without a float copy); a clip whose segments'
+    masks differ in size is resized segment by segment and scores as its segments do one by one."""
+    rng = np.random.default_rng(1)
+    attention = rng.random((2, 3, 7, 7))
+    masks = rng.random((2, 3, 56, 56)) > 0.7
+    rates = {spatial_pointing_game(attention, masks.astype(dtype), 15) for dtype in (bool, np.uint8, np.int64, float)}
+    assert len(rates) == 1
+    mixed = [[masks[0, 0], masks[0, 1][:28, :40], None], list(masks[1])]
+    one_by_one = [
+        spatial_pointing_details(attention[clip, segment][None, None], [[mask]], 15)
+        for clip, frames in enumerate(mixed)
+        for segment, mask in enumerate(frames)
+        if mask is not None
+    ]
+    details = spatial_pointing_details(attention, mixed, 15)
+    assert details.hits == sum(d.hits for d in one_by_one) and details.scored == 5 and details.skipped == 1
+
+
 def test_spatial_pointing_game_nothing_to_score_is_nan():
     assert np.isnan(spatial_pointing_game(np.ones((1, 2, 2, 2)), np.zeros((1, 2, 4, 4))))
 
@@ -360,6 +379,10 @@ def test_spatial_pointing_game_nothing_to_score_is_nan():
         (np.ones((2, 2, 2, 2)), np.ones((1, 2, 4, 4)), "number of clips"),
         (np.ones((1, 2, 2)), np.ones((1, 2, 4, 4)), "4 dimensions"),
         (np.ones((1, 1, 2, 2)), np.full((1, 1, 4, 4), 2.0), "only 0 and 1"),
+        (np.ones((1, 1, 2, 2)), np.full((1, 1, 4, 4), 2, dtype=np.uint8), "only 0 and 1"),
+        (np.ones((1, 1, 2, 2)), [[np.full((4, 4), -1, dtype=np.int8)]], "only 0 and 1"),
+        (np.ones((1, 1, 2, 2)), np.zeros((1, 1, 0, 4)), "non-empty"),
+        (np.ones((1, 1, 2, 2)), [], "no clips"),
         (np.ones((1, 1, 2, 2)), [[np.zeros(4)]], "must be H×W"),
         (np.ones((1, 1, 2, 2)), [np.zeros(4)], "T×H×W or a list of H×W frames"),
         (np.ones((1, 1, 2, 2)), [np.float64(1.0)], "numpy array"),

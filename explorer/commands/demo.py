@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from explorer.commands.options import positive_int
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("demo", help="build the demo corpus of real photos and sounds with where/when truth")
@@ -33,6 +35,12 @@ def add_parser(subparsers) -> None:
         metavar="NAMES",
         help="retrain only these checkpoints (comma-separated, e.g. stan); keep the others, rewrite the report",
     )
+    reproduce.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="models trained at once, one process each (default: one per CPU core; 1 trains them one by one)",
+    )
     reproduce.set_defaults(run=run_reproduce)
 
 
@@ -50,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
 def run_reproduce(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from explorer.demo.fitting import default_workers
     from explorer.demo.reproduce import reproduce
     from explorer.demo.training import FULL, QUICK
 
@@ -60,6 +69,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
         QUICK if args.quick else FULL,
         cache=Path(args.cache) if args.cache else None,
         only=args.only,
+        workers=default_workers() if args.workers is None else args.workers,
     )
     print(
         "stage times: " + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in summary["stage_seconds"].items())

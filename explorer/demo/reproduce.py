@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from explorer.demo.corpus import build_corpus
+from explorer.demo.fitting import fit_models
 from explorer.demo.report import FIGURE4_CLIPS, write_report
-from explorer.demo.scoring import check_targets, evaluate_demo_model, lead_with
+from explorer.demo.scoring import check_targets, lead_with
 from explorer.demo.sources import CLASS_NAMES
 from explorer.demo.training import (
     DEMO_CHECKPOINTS,
@@ -20,7 +21,6 @@ from explorer.demo.training import (
     demo_encoder,
     extract_splits,
     model_config,
-    train_model,
 )
 from explorer.encoders import Encoder
 from explorer.errors import ExplorerError
@@ -117,6 +117,18 @@ class StageTimer:
         print(f"[{name}] {self.seconds[name]:.1f} s", flush=True)
 
 
+def previous_training_seconds(out: Path) -> dict[str, float]:
+    """How long each checkpoint in ``out`` took to train, from its card (none for a first run)."""
+    seconds = {}
+    for name in DEMO_CHECKPOINTS:
+        try:
+            card = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+            seconds[name] = float(card["card"]["training"]["wall_seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return seconds
+
+
 def reproduce(
     out: Path,
     samples_out: Path,
@@ -125,12 +137,14 @@ def reproduce(
     progress: bool = True,
     cache: Path | None = None,
     only: Sequence[str] = (),
+    workers: int = 1,
 ) -> dict:
     """Run every stage; returns the timings and each model's test metrics. Features are cached (``cache``, else
     ``$EXPLORER_DEMO_CACHE`` or ~/.cache/stan-explorer), so a rerun trains without rendering or encoding.
 
     ``only``: retrain just these checkpoints; the others are read back from ``out`` with the test metrics their cards
-    hold, the samples are left as they are, and the report is written again from all of them."""
+    hold, the samples are left as they are, and the report is written again from all of them. ``workers``: models
+    trained at once, each in its own process (:mod:`explorer.demo.fitting`)."""
     unknown = sorted(set(only) - set(DEMO_CHECKPOINTS))
     if unknown:
         raise ExplorerError(f"--only names checkpoints the demo does not have: {', '.join(unknown)}.")
@@ -151,15 +165,17 @@ def reproduce(
             if only and name not in only:
                 models[name] = load_checkpoint(out / name)
                 results[name] = models[name].card["metrics"]
-                continue
-            model, trained, seconds = train_model(name, train_split, val_split, recipe)
-            metrics = evaluate_demo_model(model, test_split, recipe)
+        fitted = fit_models(
+            [name for name in DEMO_CHECKPOINTS if name not in models],
+            (train_split, val_split, test_split),
+            recipe,
+            workers,
+            expected_seconds=previous_training_seconds(out),
+        )
+        for name, (model, trained, metrics) in fitted:
             training = {
                 "recipe": recipe.describe(),
-                "best_epoch": trained.best_epoch,
-                "epochs_run": len(trained.history),
-                "val_metrics": trained.val_metrics,
-                "wall_seconds": round(seconds, 1),
+                **trained,
                 "checkpoint_selection": "best validation mAP (no where/when score)",
             }
             card = model_card(name, metrics, json_ready(training), encoder, recipe)
@@ -167,9 +183,11 @@ def reproduce(
             results[name], models[name] = metrics, model
             print(
                 f"  {name}: top-1 {metrics['top1']:.1f}  mAP {metrics['map']:.1f}  F {metrics['f_score']:.1f}  "
-                f"({len(trained.history)} epochs, {seconds:.0f} s)",
+                f"({trained['epochs_run']} epochs, {trained['wall_seconds']:.0f} s)",
                 flush=True,
             )
+        models = {name: models[name] for name in DEMO_CHECKPOINTS}  # table order, whichever finished first
+        results = {name: results[name] for name in DEMO_CHECKPOINTS}
     with timer.stage("samples"):
         if only:
             print(f"  samples: kept in {samples_out} (only {', '.join(only)} retrained)")

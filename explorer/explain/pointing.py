@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from explorer.checks import as_numpy, check_binary, check_unit_range
+from explorer.checks import as_mask, as_numpy, check_binary, check_unit_range
 from explorer.errors import InvalidInputError
 from explorer.explain.upsample import upsample_space
 
@@ -101,24 +101,41 @@ class SpatialPointingDetails:
 
 
 def _frame_masks(masks: Any) -> list[list[np.ndarray | None]]:
-    """Masks per clip, per segment: from an N×T×Hi×Wi array or lists of T×Hi×Wi arrays / per-frame lists."""
+    """Boolean masks per clip, per segment: from an N×T×Hi×Wi array or lists of T×Hi×Wi arrays / per-frame lists."""
     if isinstance(masks, (np.ndarray, torch.Tensor)):
-        clips = _per_clip(masks, "masks", 3)
-        return [list(clip) for clip in clips]
+        if masks.ndim != 4 or 0 in masks.shape:
+            raise InvalidInputError(
+                f"masks must be a non-empty array with 4 dimensions (clips first), got shape {tuple(masks.shape)}"
+            )
+        return [list(clip) for clip in as_mask(masks, "masks")]
     if not isinstance(masks, (list, tuple)):
         raise InvalidInputError(f"masks must be an N×T×H×W array or a list of clips, got {type(masks).__name__}")
+    if not masks:
+        raise InvalidInputError("masks holds no clips")
     result = []
     for index, clip in enumerate(masks):
         if isinstance(clip, (list, tuple)):
-            frames = list(clip)
+            frames = [None if frame is None else as_mask(frame, f"masks[{index}] frame") for frame in clip]
         else:
-            frames = as_numpy(clip, f"masks[{index}]")
+            frames = as_mask(clip, f"masks[{index}]")
             if frames.ndim != 3:
                 raise InvalidInputError(
                     f"masks[{index}] must be T×H×W or a list of H×W frames, got shape {frames.shape}"
                 )
-        result.append([None if frame is None else as_numpy(frame, f"masks[{index}] frame") for frame in frames])
+        result.append(list(frames))
     return result
+
+
+def _upsampled_peaks(attention: np.ndarray, frames: list[np.ndarray | None]) -> list[tuple[int, int] | None]:
+    """The (row, column) of each segment's attention peak at its mask's size (bilinear, the first on ties); None for a
+    segment without a mask. One resize for the whole clip when its masks share a size."""
+    shapes = {frame.shape for frame in frames if frame is not None}
+    if len(shapes) == 1:
+        stack = upsample_space(attention, next(iter(shapes)))
+        maps = [None if frame is None else stack[segment] for segment, frame in enumerate(frames)]
+    else:
+        maps = [None if frame is None else upsample_space(map_, frame.shape) for map_, frame in zip(attention, frames)]
+    return [None if map_ is None else np.unravel_index(np.argmax(map_), map_.shape) for map_ in maps]
 
 
 def spatial_pointing_details(space_attention: Any, masks: Any, tolerance_px: float = 0) -> SpatialPointingDetails:
@@ -137,18 +154,16 @@ def spatial_pointing_details(space_attention: Any, masks: Any, tolerance_px: flo
             raise InvalidInputError(
                 f"clip {index}: space attention has {len(attention)} segments but its masks have {len(frames)}"
             )
-        for segment, (attention_map, mask) in enumerate(zip(attention, frames)):
+        for segment, mask in enumerate(frames):
             if mask is not None and mask.ndim != 2:
                 raise InvalidInputError(f"clip {index} segment {segment}: a mask must be H×W, got shape {mask.shape}")
-            if mask is None or not mask.any():
-                skipped += 1
-                continue
-            check_binary(mask, f"clip {index} segment {segment} mask")
-            upsampled = upsample_space(attention_map, mask.shape)
-            row, column = np.unravel_index(np.argmax(upsampled), upsampled.shape)
-            target = tolerant_mask(mask, tolerance_px) if tolerance_px > 0 else mask
-            hits += int(target[row, column])
-            scored += 1
+        scored_frames = [None if mask is None or not mask.any() else mask for mask in frames]
+        skipped += sum(frame is None for frame in scored_frames)
+        for mask, peak in zip(scored_frames, _upsampled_peaks(attention, scored_frames)):
+            if mask is not None:
+                target = tolerant_mask(mask, tolerance_px) if tolerance_px > 0 else mask
+                hits += int(target[peak])
+                scored += 1
     return SpatialPointingDetails(hits=hits, scored=scored, skipped=skipped)
 
 
