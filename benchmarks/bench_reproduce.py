@@ -19,9 +19,9 @@ import time
 import numpy as np
 import torch
 
-from explorer.demo.fitting import default_workers, fit_models
 from explorer.demo.sources import CLASS_NAMES
 from explorer.demo.training import FULL, FeatureSplit
+from explorer.demo.workers import default_workers, fit_models
 
 SECONDS, GRID, AUDIO_DIM, VISUAL_DIM = 10, 14, 512, 112
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from explorer.commands.options import positive_int
+from explorer.commands.options import add_workers_argument, workers_from
 
 
 def add_parser(subparsers) -> None:
@@ -35,12 +35,7 @@ def add_parser(subparsers) -> None:
         metavar="NAMES",
         help="retrain only these checkpoints (comma-separated, e.g. stan); keep the others, rewrite the report",
     )
-    reproduce.add_argument(
-        "--workers",
-        type=positive_int,
-        default=None,
-        help="models trained at once, one process each (default: one per CPU core; 1 trains them one by one)",
-    )
+    add_workers_argument(reproduce)
     reproduce.set_defaults(run=run_reproduce)
 
 
@@ -58,7 +53,6 @@ def run(args: argparse.Namespace) -> int:
 def run_reproduce(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from explorer.demo.fitting import default_workers
     from explorer.demo.reproduce import reproduce
     from explorer.demo.training import FULL, QUICK
 
@@ -69,7 +63,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
         QUICK if args.quick else FULL,
         cache=Path(args.cache) if args.cache else None,
         only=args.only,
-        workers=default_workers() if args.workers is None else args.workers,
+        workers=workers_from(args),
     )
     print(
         "stage times: " + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in summary["stage_seconds"].items())

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from explorer.demo.corpus import build_corpus
-from explorer.demo.fitting import fit_models
 from explorer.demo.report import FIGURE4_CLIPS, write_report
 from explorer.demo.scoring import check_targets, lead_with
 from explorer.demo.sources import CLASS_NAMES
@@ -22,6 +21,7 @@ from explorer.demo.training import (
     extract_splits,
     model_config,
 )
+from explorer.demo.workers import fit_models
 from explorer.encoders import Encoder
 from explorer.errors import ExplorerError
 from explorer.evaluation import json_ready
@@ -144,7 +144,7 @@ def reproduce(
 
     ``only``: retrain just these checkpoints; the others are read back from ``out`` with the test metrics their cards
     hold, the samples are left as they are, and the report is written again from all of them. ``workers``: models
-    trained at once, each in its own process (:mod:`explorer.demo.fitting`)."""
+    trained at once, each in its own process (:mod:`explorer.demo.workers`)."""
     unknown = sorted(set(only) - set(DEMO_CHECKPOINTS))
     if unknown:
         raise ExplorerError(f"--only names checkpoints the demo does not have: {', '.join(unknown)}.")
@@ -200,7 +200,9 @@ def reproduce(
                 object_scale=recipe.object_scale,
             )
     with timer.stage("report"):
-        write_report(models, test_split, results, report_out, recipe, source=f"seed {recipe.test_seed}")
+        write_report(
+            models, test_split, results, report_out, recipe, source=f"seed {recipe.test_seed}", workers=workers
+        )
     summary = {"stage_seconds": timer.seconds, "encoder": encoder.describe(), "metrics": results}
     (report_out / "reproduce.json").write_text(json.dumps(json_ready(summary), indent=1) + "\n", encoding="utf-8")
     return summary

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.demo.fitting import fit_models
 from explorer.demo.reproduce import previous_training_seconds
 from explorer.demo.sources import CLASS_NAMES
 from explorer.demo.training import QUICK, FeatureSplit
+from explorer.demo.workers import fit_models
 
 NAMES = ("stan", "av_abn", "audio_baseline")
 
@@ -45,7 +45,7 @@ def test_workers_train_exactly_what_one_process_trains(splits, monkeypatch):
         serial = dict(fit_models(NAMES, splits, recipe, workers=1))
     finally:
         torch.set_num_threads(threads)
-    monkeypatch.setattr("explorer.demo.fitting.default_workers", lambda: 2)  # one thread per worker
+    monkeypatch.setattr("explorer.demo.workers.default_workers", lambda: 2)  # one thread per worker
     parallel = dict(fit_models(NAMES, splits, recipe, workers=2, expected_seconds={"av_abn": 9.0}))
     assert set(parallel) == set(NAMES)
     for name in NAMES:
