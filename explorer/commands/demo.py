@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from explorer.commands.options import add_workers_argument, workers_from
-
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("demo", help="build the demo corpus of real photos and sounds with where/when truth")
@@ -35,7 +33,6 @@ def add_parser(subparsers) -> None:
         metavar="NAMES",
         help="retrain only these checkpoints (comma-separated, e.g. stan); keep the others, rewrite the report",
     )
-    add_workers_argument(reproduce)
     reproduce.set_defaults(run=run_reproduce)
 
 
@@ -63,7 +60,6 @@ def run_reproduce(args: argparse.Namespace) -> int:
         QUICK if args.quick else FULL,
         cache=Path(args.cache) if args.cache else None,
         only=args.only,
-        workers=workers_from(args),
     )
     print(
         "stage times: " + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in summary["stage_seconds"].items())

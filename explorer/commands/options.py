@@ -129,19 +129,3 @@ def method_list(text: str) -> list[str]:
     if not names or unknown:
         raise argparse.ArgumentTypeError(f"choose among {', '.join(list_methods())}; got {text!r}")
     return names
-
-
-def add_workers_argument(parser: argparse.ArgumentParser) -> None:
-    """``--workers``: demo models handled at once, one process each (explorer.demo.workers)."""
-    parser.add_argument(
-        "--workers",
-        type=positive_int,
-        default=None,
-        help="models handled at once, one process each (default: one per CPU core; 1 does them one by one)",
-    )
-
-
-def workers_from(args: argparse.Namespace) -> int:
-    from explorer.demo.workers import default_workers
-
-    return default_workers() if args.workers is None else args.workers

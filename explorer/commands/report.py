@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from explorer.commands.options import add_workers_argument, method_list, positive_int, workers_from
+from explorer.commands.options import method_list, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -19,7 +19,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--method-clips", type=positive_int, default=40, help="test clips the methods are scored on (default 40)"
     )
-    add_workers_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -27,14 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from explorer.demo.report import build_report  # the heavy imports only when the command runs
 
     report = build_report(
-        Path(args.checkpoints),
-        Path(args.out),
-        args.n,
-        args.seed,
-        args.draws,
-        args.methods,
-        args.method_clips,
-        workers=workers_from(args),
+        Path(args.checkpoints), Path(args.out), args.n, args.seed, args.draws, args.methods, args.method_clips
     )
     stan = report["metrics"].get("stan")
     if stan is not None:

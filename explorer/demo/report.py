@@ -27,7 +27,6 @@ from explorer.demo.tables import (
     targets_table,
 )
 from explorer.demo.training import DEMO_CHECKPOINTS, FULL, PRESET_CHECKPOINTS, FeatureSplit, Recipe, extract_features
-from explorer.demo.workers import per_model
 from explorer.errors import CheckpointError, DataError
 from explorer.evaluation import annotated_clips, evaluate_methods, json_ready
 from explorer.explain import checkpoint_encoder, overlay_on_image, upsample_space
@@ -149,16 +148,9 @@ def figure4(model: AVModel, test: FeatureSplit, path: Path) -> None:
 
 
 def write_report(
-    models: dict[str, AVModel],
-    test: FeatureSplit,
-    results: dict,
-    out: Path,
-    recipe: Recipe,
-    source: str,
-    workers: int = 1,
+    models: dict[str, AVModel], test: FeatureSplit, results: dict, out: Path, recipe: Recipe, source: str
 ) -> dict:
-    """README.md (tables), report.json (every number), figure3.png and figure4.png in ``out``; ``workers`` models'
-    explanation methods are scored at once."""
+    """README.md (tables), report.json (every number), figure3.png and figure4.png in ``out``."""
     out = make_folder(Path(out), "report")
     targets = check_targets(results["stan"]) if "stan" in results else {}
     figure3(results, out / "figure3.png")
@@ -166,7 +158,7 @@ def write_report(
         figure4(models["stan"], test, out / "figure4.png")
     statistics = attention_statistics(models, test)
     scale = feature_scale(test)
-    methods, references = method_scores(models, test, recipe, workers)
+    methods, references = method_scores(models, test, recipe)
     report = {
         "test_set": {"clips": len(test.labels), "source": source},
         "recipe": recipe.describe(),
@@ -216,26 +208,20 @@ def write_report(
     return report
 
 
-def _score_methods(name: str, job: tuple[dict[str, AVModel], list, Recipe]) -> dict:
-    models, clips, recipe = job
-    return evaluate_methods(
-        models[name], clips, recipe.methods or list_methods(), draws=recipe.tvd_draws, seed=recipe.seed
-    )
-
-
-def method_scores(
-    models: dict[str, AVModel], test: FeatureSplit, recipe: Recipe, workers: int = 1
-) -> tuple[dict, dict]:
+def method_scores(models: dict[str, AVModel], test: FeatureSplit, recipe: Recipe) -> tuple[dict, dict]:
     """Every explanation method on METHOD_MODELS over the first ``recipe.method_clips`` test clips, and the trivial
-    references on those clips: the centre point's hit rate, a uniform map's energy in the mask, "every second".
-    ``workers``: models scored at once, one process each (:func:`explorer.demo.workers.per_model`)."""
+    references on those clips: the centre point's hit rate, a uniform map's energy in the mask, "every second"."""
     split = test.head(recipe.method_clips)
     items = [split.dataset()[index] for index in range(len(split.labels))]
     masks = None if split.event_masks is None else list(split.event_masks)
     clips = annotated_clips(items, list(split.time_masks), masks)
-    names = [name for name in METHOD_MODELS if name in models]
-    scored = dict(per_model(_score_methods, names, (models, clips, recipe), workers))
-    scores = {name: scored[name] for name in names}
+    scores = {
+        name: evaluate_methods(
+            models[name], clips, recipe.methods or list_methods(), draws=recipe.tvd_draws, seed=recipe.seed
+        )
+        for name in METHOD_MODELS
+        if name in models
+    }
     segment_masks = [clip.space_masks for clip in clips if clip.space_masks is not None]
     time_masks = [clip.time_mask for clip in clips if clip.time_mask is not None]
     areas = [mask.mean() for masks in segment_masks for mask in masks if mask.any()]
@@ -273,10 +259,8 @@ def build_report(
     methods: list[str] | None = None,
     method_clips: int = FULL.method_clips,
     progress: bool = True,
-    workers: int = 1,
 ) -> dict:
-    """Load the checkpoints and their encoder, generate ``n`` test clips of ``seed``, evaluate and write (``workers``
-    models at a time)."""
+    """Load the checkpoints and their encoder, generate ``n`` test clips of ``seed``, evaluate and write."""
     checkpoints = Path(checkpoints)
     if not checkpoints.is_dir():
         raise CheckpointError(f"The checkpoints folder {checkpoints} does not exist; run `explorer demo reproduce`.")
@@ -289,11 +273,5 @@ def build_report(
     test = extract_features(
         encoder, n, seed, object_scale=recipe.object_scale, keep_clips=min(FIGURE4_CLIPS, n), progress=progress
     )
-    evaluated = dict(per_model(_evaluate, list(models), (models, test, recipe), workers))
-    results = {name: evaluated[name] for name in models}
-    return write_report(models, test, results, out, recipe, source=f"seed {seed}", workers=workers)
-
-
-def _evaluate(name: str, job: tuple[dict[str, AVModel], FeatureSplit, Recipe]) -> dict:
-    models, test, recipe = job
-    return evaluate_demo_model(models[name], test, recipe)
+    results = {name: evaluate_demo_model(model, test, recipe) for name, model in models.items()}
+    return write_report(models, test, results, out, recipe, source=f"seed {seed}")

@@ -11,7 +11,7 @@ from typing import Iterator, Sequence
 
 from explorer.demo.corpus import build_corpus
 from explorer.demo.report import FIGURE4_CLIPS, write_report
-from explorer.demo.scoring import check_targets, lead_with
+from explorer.demo.scoring import check_targets, evaluate_demo_model, lead_with
 from explorer.demo.sources import CLASS_NAMES
 from explorer.demo.training import (
     DEMO_CHECKPOINTS,
@@ -20,8 +20,8 @@ from explorer.demo.training import (
     demo_encoder,
     extract_splits,
     model_config,
+    train_model,
 )
-from explorer.demo.workers import fit_models
 from explorer.encoders import Encoder
 from explorer.errors import ExplorerError
 from explorer.evaluation import json_ready
@@ -117,18 +117,6 @@ class StageTimer:
         print(f"[{name}] {self.seconds[name]:.1f} s", flush=True)
 
 
-def previous_training_seconds(out: Path) -> dict[str, float]:
-    """How long each checkpoint in ``out`` took to train, from its card (none for a first run)."""
-    seconds = {}
-    for name in DEMO_CHECKPOINTS:
-        try:
-            card = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
-            seconds[name] = float(card["card"]["training"]["wall_seconds"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return seconds
-
-
 def reproduce(
     out: Path,
     samples_out: Path,
@@ -137,14 +125,12 @@ def reproduce(
     progress: bool = True,
     cache: Path | None = None,
     only: Sequence[str] = (),
-    workers: int = 1,
 ) -> dict:
     """Run every stage; returns the timings and each model's test metrics. Features are cached (``cache``, else
     ``$EXPLORER_DEMO_CACHE`` or ~/.cache/stan-explorer), so a rerun trains without rendering or encoding.
 
     ``only``: retrain just these checkpoints; the others are read back from ``out`` with the test metrics their cards
-    hold, the samples are left as they are, and the report is written again from all of them. ``workers``: models
-    trained at once, each in its own process (:mod:`explorer.demo.workers`)."""
+    hold, the samples are left as they are, and the report is written again from all of them."""
     unknown = sorted(set(only) - set(DEMO_CHECKPOINTS))
     if unknown:
         raise ExplorerError(f"--only names checkpoints the demo does not have: {', '.join(unknown)}.")
@@ -165,17 +151,15 @@ def reproduce(
             if only and name not in only:
                 models[name] = load_checkpoint(out / name)
                 results[name] = models[name].card["metrics"]
-        fitted = fit_models(
-            [name for name in DEMO_CHECKPOINTS if name not in models],
-            (train_split, val_split, test_split),
-            recipe,
-            workers,
-            expected_seconds=previous_training_seconds(out),
-        )
-        for name, (model, trained, metrics) in fitted:
+                continue
+            model, trained, seconds = train_model(name, train_split, val_split, recipe)
+            metrics = evaluate_demo_model(model, test_split, recipe)
             training = {
                 "recipe": recipe.describe(),
-                **trained,
+                "best_epoch": trained.best_epoch,
+                "epochs_run": len(trained.history),
+                "val_metrics": trained.val_metrics,
+                "wall_seconds": round(seconds, 1),
                 "checkpoint_selection": "best validation mAP (no where/when score)",
             }
             card = model_card(name, metrics, json_ready(training), encoder, recipe)
@@ -183,11 +167,9 @@ def reproduce(
             results[name], models[name] = metrics, model
             print(
                 f"  {name}: top-1 {metrics['top1']:.1f}  mAP {metrics['map']:.1f}  F {metrics['f_score']:.1f}  "
-                f"({trained['epochs_run']} epochs, {trained['wall_seconds']:.0f} s)",
+                f"({len(trained.history)} epochs, {seconds:.0f} s)",
                 flush=True,
             )
-        models = {name: models[name] for name in DEMO_CHECKPOINTS}  # table order, whichever finished first
-        results = {name: results[name] for name in DEMO_CHECKPOINTS}
     with timer.stage("samples"):
         if only:
             print(f"  samples: kept in {samples_out} (only {', '.join(only)} retrained)")
@@ -200,9 +182,7 @@ def reproduce(
                 object_scale=recipe.object_scale,
             )
     with timer.stage("report"):
-        write_report(
-            models, test_split, results, report_out, recipe, source=f"seed {recipe.test_seed}", workers=workers
-        )
+        write_report(models, test_split, results, report_out, recipe, source=f"seed {recipe.test_seed}")
     summary = {"stage_seconds": timer.seconds, "encoder": encoder.describe(), "metrics": results}
     (report_out / "reproduce.json").write_text(json.dumps(json_ready(summary), indent=1) + "\n", encoding="utf-8")
     return summary
