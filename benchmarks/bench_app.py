@@ -9,6 +9,8 @@
    a context that has them cached).
 2. Times encode + explain of a 10 s clip through the functions the Upload page calls (decoding excluded).
 3. Reads the server's resident memory with 1 and with ``--sessions`` concurrent browser sessions on Home.
+4. Times a one-line Streamlit app (``st.title`` alone) the same way: the floor that Streamlit and the browser set
+   under the warm first content, whatever the app does.
 
 The last line is ``first_paint_seconds <x>``: from launching the server to Home's first content, cold (the
 ``launch_to_figure_s`` row gives the time until the where/when figure is drawn as well).
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,9 +40,10 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def time_home(browser, url: str, context=None) -> tuple[float, float]:
-    """Seconds from opening Home in a new session until its title, and until both where/when figures, show.
-    A new browser context is a first-time visitor (no cached scripts); ``context`` a returning one (its cache)."""
+def time_home(browser, url: str, context=None, figure: bool = True) -> tuple[float, float | None]:
+    """Seconds from opening Home in a new session until its title, and until both where/when figures, show
+    (``figure=False``: the title only, for an app that has no figure). A new browser context is a first-time visitor
+    (no cached scripts); ``context`` a returning one (its cache)."""
     fresh = context is None
     context = context or browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -47,9 +51,10 @@ def time_home(browser, url: str, context=None) -> tuple[float, float]:
     page.goto(url)
     page.get_by_role("heading", name="STAN Explorer").wait_for(timeout=TIMEOUT_MS)
     first_content = time.perf_counter() - start
-    page.wait_for_selector('[data-testid="stImage"] img', timeout=TIMEOUT_MS)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
-    figure = time.perf_counter() - start
+    if figure:
+        page.wait_for_selector('[data-testid="stImage"] img', timeout=TIMEOUT_MS)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
+    figure = time.perf_counter() - start if figure else None
     if fresh:
         context.close()
     else:
@@ -98,6 +103,26 @@ def bench_server(sessions: int) -> dict[str, float]:
     return results
 
 
+def bench_bare_streamlit() -> dict[str, float]:
+    """The floor under the warm first content: a one-line Streamlit app (``st.title`` alone) timed the same way, so
+    that what Streamlit and the browser cost reads apart from what the app adds."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        script = Path(folder) / "bare.py"
+        script.write_text('import streamlit as st\n\nst.title("STAN Explorer")\n', encoding="utf-8")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        with running_app(script) as (url, _):
+            time_home(browser, url, figure=False)  # the server's first run
+            fresh = statistics.median(time_home(browser, url, figure=False)[0] for _ in range(3))
+            returning = browser.new_context()
+            time_home(browser, url, returning, figure=False)
+            again = statistics.median(time_home(browser, url, returning, figure=False)[0] for _ in range(3))
+            returning.close()
+        browser.close()
+    return {"bare_streamlit_warm_first_content_s": fresh, "bare_streamlit_warm_returning_first_content_s": again}
+
+
 def bench_upload(repeats: int = 5) -> dict[str, float]:
     """Encode + explain of a 10 s demo clip through the Upload page's cached functions, caches cleared each time."""
     from streamlit.logger import set_log_level
@@ -132,7 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=8, help="concurrent browser sessions for the memory row")
     args = parser.parse_args()
-    results = {**bench_server(args.sessions), **bench_upload()}
+    results = {**bench_server(args.sessions), **bench_bare_streamlit(), **bench_upload()}
     width = max(map(len, results))
     for name, value in results.items():
         print(f"{name:<{width}}  {value:9.2f}")

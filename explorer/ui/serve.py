@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from explorer.paths import HOME_PAGE, REPO_ROOT
@@ -35,15 +36,16 @@ def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120) -> No
 
 
 @contextmanager
-def running_app() -> Iterator[tuple[str, subprocess.Popen]]:
-    """(url, server process) of a headless app that answers its health check; stopped on exit."""
+def running_app(script: str | Path = HOME_PAGE) -> Iterator[tuple[str, subprocess.Popen]]:
+    """(url, server process) of a headless app (Home, or another Streamlit ``script``) that answers its health
+    check; stopped on exit."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(HOME_PAGE),
+        str(script),
         "--server.headless",
         "true",
         "--server.address",
