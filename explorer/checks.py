@@ -37,7 +37,10 @@ def check_shape_match(first: np.ndarray, second: np.ndarray, first_name: str, se
 
 
 def check_binary(values: np.ndarray, name: str) -> None:
-    if not np.isin(values, (0.0, 1.0)).all():
+    if values.dtype == bool:
+        return
+    binary = ((values == 0) | (values == 1)).all() if values.dtype.kind in "iu" else np.isin(values, (0.0, 1.0)).all()
+    if not binary:
         raise InvalidInputError(f"{name} must hold only 0 and 1 (or False and True)")
 
 
@@ -46,15 +49,9 @@ def as_mask(value: Any, name: str) -> np.ndarray:
     :func:`as_numpy` when it is already bool or integer: object masks are large (T×224×224 per clip)."""
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
-    if isinstance(value, np.ndarray) and value.dtype == bool:
-        return value
-    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
-        if not ((value == 0) | (value == 1)).all():
-            raise InvalidInputError(f"{name} must hold only 0 and 1 (or False and True)")
-        return value.astype(bool)
-    values = as_numpy(value, name)
+    values = value if isinstance(value, np.ndarray) and value.dtype.kind in "biu" else as_numpy(value, name)
     check_binary(values, name)
-    return values.astype(bool)
+    return values.astype(bool, copy=False)
 
 
 def check_unit_range(values: np.ndarray, name: str) -> None:
