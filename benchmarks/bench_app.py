@@ -62,6 +62,23 @@ def time_home(browser, url: str, context=None, figure: bool = True) -> tuple[flo
     return first_content, figure
 
 
+def warm_times(browser, url: str, figure: bool = True) -> dict[str, float]:
+    """Medians of three openings of a warm server's page by first-time visitors (fresh browser contexts) and by a
+    returning one (a context whose cache one earlier opening filled): to the title, and with ``figure`` to the
+    where/when figure too."""
+    runs = {"": [time_home(browser, url, figure=figure) for _ in range(3)]}
+    returning = browser.new_context(viewport={"width": 1400, "height": 1000})
+    time_home(browser, url, returning, figure)  # fills the context's cache of the app's scripts
+    runs["returning_"] = [time_home(browser, url, returning, figure) for _ in range(3)]
+    returning.close()
+    results = {}
+    for visitor, times in runs.items():
+        results[f"warm_{visitor}first_content_s"] = statistics.median(time[0] for time in times)
+        if figure:
+            results[f"warm_{visitor}figure_s"] = statistics.median(time[1] for time in times)
+    return results
+
+
 def open_sessions(browser, url: str, count: int) -> list:
     """``count`` concurrent sessions on Home, each left open once its figure is drawn."""
     contexts = [browser.new_context() for _ in range(count)]
@@ -85,15 +102,7 @@ def bench_server(sessions: int) -> dict[str, float]:
             results["cold_first_content_s"], results["cold_figure_s"] = time_home(browser, url)
             results["launch_to_first_content_s"] = results["server_ready_s"] + results["cold_first_content_s"]
             results["launch_to_figure_s"] = results["server_ready_s"] + results["cold_figure_s"]
-            warm = [time_home(browser, url) for _ in range(3)]
-            results["warm_first_content_s"] = statistics.median(w[0] for w in warm)
-            results["warm_figure_s"] = statistics.median(w[1] for w in warm)
-            returning = browser.new_context(viewport={"width": 1400, "height": 1000})
-            time_home(browser, url, returning)  # fills the context's cache of the app's scripts
-            warm = [time_home(browser, url, returning) for _ in range(3)]
-            returning.close()
-            results["warm_returning_first_content_s"] = statistics.median(w[0] for w in warm)
-            results["warm_returning_figure_s"] = statistics.median(w[1] for w in warm)
+            results.update(warm_times(browser, url))
             for count in (1, sessions):
                 contexts = open_sessions(browser, url, count)
                 results[f"rss_{count}_session{'s' * (count > 1)}_mib"] = rss_mib(server.pid)
@@ -114,13 +123,9 @@ def bench_bare_streamlit() -> dict[str, float]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         with running_app(script) as (url, _):
             time_home(browser, url, figure=False)  # the server's first run
-            fresh = statistics.median(time_home(browser, url, figure=False)[0] for _ in range(3))
-            returning = browser.new_context()
-            time_home(browser, url, returning, figure=False)
-            again = statistics.median(time_home(browser, url, returning, figure=False)[0] for _ in range(3))
-            returning.close()
+            results = {f"bare_streamlit_{key}": value for key, value in warm_times(browser, url, figure=False).items()}
         browser.close()
-    return {"bare_streamlit_warm_first_content_s": fresh, "bare_streamlit_warm_returning_first_content_s": again}
+    return results
 
 
 def bench_upload(repeats: int = 5) -> dict[str, float]:
