@@ -99,14 +99,17 @@ def perturbation(
     batch_size: int = 32,
     device: str | torch.device = "cpu",
     seed: int = 0,
+    sampling: str = "exact",
 ) -> dict[str, list[float]]:
-    """Mean TVD per σ² over every clip, perturbing relevant and irrelevant features (Figure 3)."""
+    """Mean TVD per σ² over every clip, perturbing relevant and irrelevant features (Figure 3); ``sampling`` as
+    :func:`explorer.explain.perturbation.perturbation_tvd`."""
     generator = torch.Generator().manual_seed(seed)
     per_clip = {"relevant": [], "irrelevant": []}
     for audio, visual, _, _ in iterate_batches(dataset, batch_size):
         batch = (audio.to(device).float(), visual.to(device).float())
         for kind in per_clip:
-            per_clip[kind].append(perturbation_tvd(model, batch, sigma2, draws, kind == "relevant", generator))
+            relevant = kind == "relevant"
+            per_clip[kind].append(perturbation_tvd(model, batch, sigma2, draws, relevant, generator, sampling=sampling))
     return {
         "sigma2": [float(level) for level in sigma2],
         **{f"tvd_{kind}": np.concatenate(parts, axis=1).mean(axis=1).tolist() for kind, parts in per_clip.items()},

@@ -47,7 +47,12 @@ def evaluate_demo_model(model: AVModel, test: FeatureSplit, recipe: Recipe) -> d
     if result["pointing_mae_soft"] is not None or result["spatial_hit_rate"] is not None:
         result.update(
             perturbation(
-                model, test.head(recipe.tvd_clips).dataset(), recipe.sigma2_levels, recipe.tvd_draws, seed=recipe.seed
+                model,
+                test.head(recipe.tvd_clips).dataset(),
+                recipe.sigma2_levels,
+                recipe.tvd_draws,
+                seed=recipe.seed,
+                sampling=recipe.tvd_sampling,
             )
         )
     result["tvd_ratio_at_sigma2_1"] = tvd_ratio(result)

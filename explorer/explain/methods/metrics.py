@@ -123,7 +123,8 @@ def perturbation_tvd_of_maps(
     (``relevant``) or the bottom half of the features the maps rank, the clean clip's attention held fixed (as the
     paper's test holds it, so every method is scored on the same function). None if the maps rank nothing the model
     reads. It is :func:`explorer.explain.perturbation.perturbation_tvd` with the maps' masks in place of the
-    attention's, and noise from a CPU generator seeded with ``seed``: the same noise for either half.
+    attention's and its ``sampling="fast"`` noise (the same distribution as the exact path's; 4-25× faster on the demo
+    models, which makes scoring every method on every model affordable), seeded with ``seed``.
     """
     audio, visual = clip_inputs(model, audio, visual)
     rankings = ranked_inputs(model, maps)
@@ -138,7 +139,9 @@ def perturbation_tvd_of_maps(
     masks = tuple(relevant_mask(features, ranking) for features, ranking in zip((audio, visual), rankings))
     generator = torch.Generator().manual_seed(seed)
     with explaining(model):
-        tvd = perturbation_tvd(model, (audio, visual), sigma2, draws, relevant, generator, normalize, masks=masks)
+        tvd = perturbation_tvd(
+            model, (audio, visual), sigma2, draws, relevant, generator, normalize, sampling="fast", masks=masks
+        )
     return float(tvd.mean())
 
 
