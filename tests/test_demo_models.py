@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 
@@ -14,18 +15,22 @@ from explorer.demo import build_corpus
 from explorer.demo.report import load_demo_models
 from explorer.demo.scoring import STAN_TARGETS, evaluate_demo_model
 from explorer.demo.training import (
+    CHECKPOINT_SELECTIONS,
     DEMO_CHECKPOINTS,
     FULL,
+    FeatureSplit,
+    checkpoint_selection,
     decoded_scenes,
     demo_encoder,
     extract_features,
+    where_when_score,
 )
 from explorer.errors import CheckpointError
 from explorer.explain import checkpoint_encoder
 from explorer.media import load_clip
 from explorer.models import create_model, load_checkpoint
 from explorer.paths import REPO_ROOT
-from explorer.training import predict
+from explorer.training import Predictions, predict
 
 CHECKPOINTS = REPO_ROOT / "checkpoints" / "demo"
 SAMPLES = REPO_ROOT / "assets" / "demo" / "samples"
@@ -112,6 +117,8 @@ def test_every_checkpoint_loads_with_a_complete_card():
             card["training"]["recipe"]["val_seed"],
         )
         assert card["training"]["wall_seconds"] > 0 and card["training"]["best_epoch"] >= 1
+        # A checkpoint picked on a where/when score of the validation seed says so on its card.
+        assert card["training"]["checkpoint_selection"] == CHECKPOINT_SELECTIONS[checkpoint_selection(name, FULL)][2]
         for key in ("top1", "map", "f_score"):
             assert 0 <= card["metrics"][key] <= 100
     targets = load_checkpoint(CHECKPOINTS / "stan").card["targets"]
@@ -196,6 +203,35 @@ def test_reproduce_into_a_file_is_a_clear_error(tmp_path, capsys):
 
 
 @pytest.mark.timeout(600)  # two quick runs: everything, then --only stan on the cached features
+def test_only_the_audio_visual_stan_is_picked_on_a_where_when_score():
+    assert checkpoint_selection("stan", FULL) == FULL.stan_selection != "map"
+    assert {checkpoint_selection(name, FULL) for name in DEMO_CHECKPOINTS if name != "stan"} == {"map"}
+    with pytest.raises(ValueError, match="checkpoint selection must be one of"):
+        where_when_score(None, "deletion")
+
+
+def test_where_when_scores_are_a_hit_rate_minus_a_pointing_mae():
+    """Two clips of two seconds on a 2×2 map: the object at cell (0, 0); the first second sounds."""
+    masks = np.zeros((2, 2, 224, 224), dtype=np.uint8)
+    masks[:, :, :112, :112] = 1
+    time_masks = np.array([[1.0, 0.0], [1.0, 0.0]])
+    split = FeatureSplit(["a", "b"], torch.zeros(2, 2, 1), torch.zeros(2, 2, 2, 2, 1), torch.eye(2), time_masks, masks)
+    on_object, off_object = torch.zeros(2, 2, 2, 2), torch.zeros(2, 2, 2, 2)
+    on_object[..., 0, 0], off_object[..., 1, 1] = 1, 1
+    predictions = Predictions(
+        torch.eye(2),
+        torch.eye(2),
+        [0, 1],
+        time_attention=torch.tensor([[1.0, 0.0], [1.0, 1.0]]),  # MAE 0 and 0.5
+        space_attention=off_object,
+        class_time=torch.tensor([[1.0, 0.0], [1.0, 0.0]]),  # MAE 0
+        class_space=on_object,
+    )
+    assert where_when_score(split, "class_maps")(predictions) == pytest.approx(1.0 - 0.0)
+    assert where_when_score(split, "gates")(predictions) == pytest.approx(0.0 - 0.25)
+    assert where_when_score(split, "map") is None  # the trainer's own val mAP
+
+
 def test_quick_reproduce_end_to_end(tmp_path):
     out, samples, report = tmp_path / "checkpoints", tmp_path / "samples", tmp_path / "report"
     argv = [

@@ -14,9 +14,11 @@ from explorer.demo.report import FIGURE4_CLIPS, write_report
 from explorer.demo.scoring import check_targets, evaluate_demo_model, lead_with
 from explorer.demo.sources import CLASS_NAMES
 from explorer.demo.training import (
+    CHECKPOINT_SELECTIONS,
     DEMO_CHECKPOINTS,
     RETRAIN_COMMAND,
     Recipe,
+    checkpoint_selection,
     demo_encoder,
     extract_splits,
     model_config,
@@ -160,7 +162,7 @@ def reproduce(
                 "epochs_run": len(trained.history),
                 "val_metrics": trained.val_metrics,
                 "wall_seconds": round(seconds, 1),
-                "checkpoint_selection": "best validation mAP (no where/when score)",
+                "checkpoint_selection": CHECKPOINT_SELECTIONS[checkpoint_selection(name, recipe)][2],
             }
             card = model_card(name, metrics, json_ready(training), encoder, recipe)
             save_checkpoint(model, out / name, card)
