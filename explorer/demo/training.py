@@ -24,7 +24,8 @@ from explorer.demo.feature_cache import cached_features
 from explorer.demo.scene import OBJECT_SCALE
 from explorer.demo.sources import CLASS_NAMES
 from explorer.encoders import Encoder, create_encoder
-from explorer.evaluation import spatial_pointing, temporal_pointing
+from explorer.explain import pointing_game, spatial_pointing_game
+from explorer.explain.pointing import POINTING_TOLERANCE_PX
 from explorer.media import Clip
 from explorer.models import PAPER_TABLES, AVModel, create_model, model_spec, preset_config, table_models
 from explorer.training import Predictions, TrainResult, train
@@ -204,20 +205,21 @@ def model_config(name: str, recipe: Recipe) -> tuple[str, dict]:
 
 
 # Checkpoint selection on a where/when score of the validation seed, no training signal (the losses see labels only):
-# a hit rate within 15 px minus a pointing MAE, of STAN's class maps (its top class's CAM and CAV) or of its gates.
-# Measured alone on seed 5 (docs/DEMO.md, the levers); a card whose model was picked so says it.
+# the peak's hit rate within 15 px minus the pointing MAE, of STAN's class maps (its top class's CAM and CAV) or of
+# its gates (A^s, A^t), as :class:`Predictions` fields. Measured alone on seed 5 (docs/DEMO.md, the levers); a card
+# whose model was picked so says it.
 CHECKPOINT_SELECTIONS = {
     "map": (None, None, "best validation mAP (no where/when score)"),
     "class_maps": (
-        "cam_hit_rate",
-        "cav_mae_soft",
+        "class_space",
+        "class_time",
         "best validation where/when score of STAN's class maps: the top class's CAM hit within 15 px minus its "
         "CAV's pointing MAE, on the validation seed's object masks and event seconds (the losses still see labels "
         "only)",
     ),
     "gates": (
-        "spatial_hit_rate",
-        "pointing_mae_soft",
+        "space_attention",
+        "time_attention",
         "best validation where/when score of STAN's gates: A^s's hit within 15 px minus A^t's pointing MAE, on the "
         "validation seed's object masks and event seconds (the losses still see labels only)",
     ),
@@ -230,17 +232,20 @@ def checkpoint_selection(name: str, recipe: Recipe) -> str:
 
 
 def where_when_score(val_split: FeatureSplit, selection: str) -> Callable[[Predictions], float] | None:
-    """The validation score of ``selection`` (None for val mAP, the trainer's default)."""
+    """The validation score of ``selection`` (None for val mAP, the trainer's default); every val clip is annotated."""
     if selection not in CHECKPOINT_SELECTIONS:
         raise ValueError(f"checkpoint selection must be one of {', '.join(CHECKPOINT_SELECTIONS)}, got {selection!r}")
-    hit_key, mae_key, _ = CHECKPOINT_SELECTIONS[selection]
-    if hit_key is None:
+    space_field, time_field, _ = CHECKPOINT_SELECTIONS[selection]
+    if space_field is None:
         return None
+    object_masks, time_masks = list(val_split.event_masks), list(val_split.time_masks)
 
     def score(predictions: Predictions) -> float:
-        hit = spatial_pointing(predictions, list(val_split.event_masks))[hit_key]
-        mae = temporal_pointing(predictions, list(val_split.time_masks))[mae_key]
-        return (0.0 if hit is None else hit) - (1.0 if mae is None else mae)  # a missing map scores the worst
+        space, time_map = getattr(predictions, space_field), getattr(predictions, time_field)
+        if space is None or time_map is None:
+            raise ValueError(f"checkpoint selection {selection!r} needs a model with {space_field} and {time_field}")
+        hit = spatial_pointing_game(space, object_masks, POINTING_TOLERANCE_PX)
+        return hit - pointing_game(time_map, time_masks)
 
     return score
 
