@@ -33,14 +33,14 @@ def test_no_demo_class_draws_a_held_out_recording():
 
 
 # Measured misses of the committed STAN, 8 of the 10 known-class videos; chelsea_mewing (Cat 0.99) and
-# chickens_clucking (Chicken rooster 0.77) pass. Right top class, under the app's bar: astronaut_speaking (Speech
-# 0.05), kitten_mewing (Cat 0.04), sheep_bleating (Sheep 0.46). Wrong and unsure: donna_barking (Goat 0.11) and
-# shepherd_barking (Chicken rooster 0.19). Wrong with confidence: cow_mooing (Horse 0.99), horses_neighing (Dog 0.80),
-# duck_quacking (Dog 0.56). The cause, read from the CAM's halves: on a real photo the visual half of many classes
-# saturates at once (each demo class is learned from one or two cut-outs pasted on 24 backgrounds), while a real
-# recording unlike the demo's one to three per class reaches the audio half weakly (duck_quacking's audio half says
-# Duck at 0.96 in its best second, but its visual half does not single Duck out), so the agreement gates follow
-# whichever class the other half happens to favour.
+# chickens_clucking (Chicken rooster 0.83) pass. Right top class, under the app's bar: astronaut_speaking (Speech
+# 0.11), kitten_mewing (Cat 0.03), sheep_bleating (Sheep 0.46). Wrong and unsure: donna_barking (Goat 0.11) and
+# shepherd_barking (Chicken rooster 0.28). Wrong with confidence: cow_mooing (Horse 0.98), horses_neighing (Dog 0.80),
+# duck_quacking (Chicken rooster 0.51). The cause, read from the CAM's halves: on a real photo the visual half of many
+# classes saturates at once (each demo class is learned from one or two cut-outs pasted on 24 backgrounds), while a
+# real recording unlike the demo's one to three per class reaches the audio half weakly (duck_quacking's audio half
+# says Duck at 0.96 in its best second at stop 17, but its visual half does not single Duck out), so the agreement
+# gates follow whichever class the other half happens to favour.
 KNOWN_WRONG = {
     "donna_barking",
     "astronaut_speaking",
