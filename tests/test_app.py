@@ -216,6 +216,8 @@ def test_home_shows_model_card_links_and_a_where_when_figure():
     assert len(app.get("plotly_chart")) == 1 and len(app.get("image")) == 1
     card_text = " ".join(str(table.value.index.tolist()) for table in app.table)
     assert "top-1 accuracy (%)" in card_text and "{" not in " ".join(m.value for m in app.markdown)
+    captions = [caption.value for caption in app.caption]
+    assert any(caption.startswith("Checkpoint: the best validation where/when score") for caption in captions)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -254,6 +254,9 @@ def model_card(model: AVModel) -> None:
         st.table(pd.DataFrame(rows).set_index("metric"))
     if card.get("classes"):
         st.caption("Classes: " + ", ".join(card["classes"]))
+    training = card.get("training")
+    if isinstance(training, dict) and isinstance(selection := training.get("checkpoint_selection"), str):
+        st.caption(f"Checkpoint: the {selection}.")  # a where/when score that picked it must be visible
     if card.get("training_command"):
         st.caption("Retrain with")
         st.text(card["training_command"])  # plain text: st.code would load a 1.5 MB highlighter into every browser
