@@ -136,6 +136,8 @@ LEVERS: list[tuple[str, str, dict]] = [
     # The visual half of the TVD ratio: noise on the ~99% of cells under half the peak still moves the pooled feature.
     ("space sharpness", "A^s raised to γ = 3", {"stan_config": {"space_sharpness": 3.0}, "select": "map"}),
     ("space sharpness", "A^s raised to γ = 4", {"stan_config": {"space_sharpness": 4.0}, "select": "map"}),
+    # The second pass's base: the paper's gates with the demo's pooling (what row 6's agreement time gate changes).
+    ("time gate", "the paper's MLP gate over the CAV", {"model_config": {}}),
 ]
 
 
