@@ -12,6 +12,7 @@ import torch
 
 from explorer.cli import main
 from explorer.demo import build_corpus
+from explorer.demo.feature_cache import cached_features
 from explorer.demo.report import load_demo_models
 from explorer.demo.scoring import STAN_TARGETS, evaluate_demo_model
 from explorer.demo.training import (
@@ -231,6 +232,22 @@ def test_where_when_scores_are_a_hit_rate_minus_a_pointing_mae():
     assert where_when_score(split, "class_maps")(predictions) == pytest.approx(1.0 - 0.0)
     assert where_when_score(split, "gates")(predictions) == pytest.approx(0.0 - 0.25)
     assert where_when_score(split, "map") is None  # the trainer's own val mAP
+
+
+def test_a_short_split_renders_only_its_clips(encoder, tmp_path):
+    """A split shorter than a cache chunk renders and encodes just its clips, the same clips a longer split starts
+    with, and reads them back on the next call."""
+    ids, truth, (features,) = cached_features([encoder], 3, 77, cache=tmp_path, progress=False)
+    files = sorted(path.name for path in tmp_path.rglob("*.safetensors"))
+    assert len(files) == 2 and all(name.endswith("_first3.safetensors") for name in files)  # truth + one encoder
+    longer_ids, longer_truth, (longer,) = cached_features([encoder], 5, 77, cache=tmp_path, progress=False)
+    assert longer_ids[:3] == ids and torch.equal(longer_truth["labels"][:3], truth["labels"])
+    assert torch.allclose(longer["visual"][:3], features["visual"], atol=1e-4)  # other batches, other rounding
+    files_before = set(tmp_path.rglob("*.safetensors"))
+    assert torch.equal(
+        cached_features([encoder], 3, 77, cache=tmp_path, progress=False)[2][0]["audio"], features["audio"]
+    )
+    assert set(tmp_path.rglob("*.safetensors")) == files_before
 
 
 def test_quick_reproduce_end_to_end(tmp_path):

@@ -56,8 +56,26 @@ def corpus_key() -> str:
     return "corpus-" + hashlib.sha1(repr(facts).encode()).hexdigest()[:10]
 
 
-def _chunk_name(seed: int, object_scale: float, chunk: int) -> str:
-    return f"seed{seed}_scale{object_scale:g}_chunk{chunk:04d}.safetensors"
+def _chunk_name(seed: int, object_scale: float, chunk: int, clips: int = CHUNK) -> str:
+    partial = "" if clips == CHUNK else f"_first{clips}"
+    return f"seed{seed}_scale{object_scale:g}_chunk{chunk:04d}{partial}.safetensors"
+
+
+def _chunk_paths(
+    folder: Path, keys: list[str], seed: int, object_scale: float, chunk: int, count: int
+) -> tuple[int, Path, list[Path]]:
+    """(clips, truth path, one path per encoder) of the file that serves the chunk's first ``count`` clips: the whole
+    chunk when it is cached for every encoder, else a file of just those clips, so that a short split (``--quick``,
+    the tests) renders only what it uses."""
+
+    def paths(clips: int) -> tuple[int, Path, list[Path]]:
+        name = _chunk_name(seed, object_scale, chunk, clips)
+        return clips, folder / "truth" / name, [folder / key / name for key in keys]
+
+    whole = paths(CHUNK)
+    if count == CHUNK or all(path.is_file() for path in (whole[1], *whole[2])):
+        return whole
+    return paths(count)
 
 
 def _render_chunk(seed: int, object_scale: float, chunk: int, n: int, fps: int, size: int):
@@ -107,12 +125,10 @@ def cached_features(
     chunks = range((n + CHUNK - 1) // CHUNK)
     for chunk in tqdm(chunks, desc=f"features seed {seed}", disable=not progress, leave=False):
         count = min(CHUNK, n - chunk * CHUNK)
-        name = _chunk_name(seed, object_scale, chunk)
-        truth_path = folder / "truth" / name
-        paths = [folder / key / name for key in keys]
+        clips, truth_path, paths = _chunk_paths(folder, keys, seed, object_scale, chunk, count)
         scenes = None
         if not truth_path.is_file() or not all(path.is_file() for path in paths):
-            scenes = _render_chunk(seed, object_scale, chunk, CHUNK, fps, size)
+            scenes = _render_chunk(seed, object_scale, chunk, clips, fps, size)
         if not truth_path.is_file():
             arrays, chunk_ids = _truth(scenes)
             _save(truth_path, arrays, {"video_ids": json.dumps(chunk_ids)})
