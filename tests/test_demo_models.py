@@ -204,7 +204,6 @@ def test_reproduce_into_a_file_is_a_clear_error(tmp_path, capsys):
     assert "Cannot use" in capsys.readouterr().err
 
 
-@pytest.mark.timeout(600)  # two quick runs: everything, then --only stan on the cached features
 def test_only_the_audio_visual_stan_is_picked_on_a_where_when_score():
     assert checkpoint_selection("stan", FULL) == FULL.stan_selection != "map"
     assert {checkpoint_selection(name, FULL) for name in DEMO_CHECKPOINTS if name != "stan"} == {"map"}
@@ -250,6 +249,7 @@ def test_a_short_split_renders_only_its_clips(encoder, tmp_path):
     assert set(tmp_path.rglob("*.safetensors")) == files_before
 
 
+@pytest.mark.timeout(600)  # two quick runs: everything, then --only stan on the cached features
 def test_quick_reproduce_end_to_end(tmp_path):
     out, samples, report = tmp_path / "checkpoints", tmp_path / "samples", tmp_path / "report"
     argv = [

@@ -72,8 +72,8 @@ def _chunk_paths(
         name = _chunk_name(seed, object_scale, chunk, clips)
         return clips, folder / "truth" / name, [folder / key / name for key in keys]
 
-    whole = paths(CHUNK)
-    if count == CHUNK or all(path.is_file() for path in (whole[1], *whole[2])):
+    _, truth_path, encoded_paths = whole = paths(CHUNK)
+    if count == CHUNK or all(path.is_file() for path in (truth_path, *encoded_paths)):
         return whole
     return paths(count)
 
