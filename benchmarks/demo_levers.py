@@ -166,7 +166,10 @@ def main() -> None:
     parser.add_argument("--json", help="write every number here")
     parser.add_argument("--only", help="comma-separated lever rows by index, e.g. 0,4")
     args = parser.parse_args()
-    chosen = LEVERS if not args.only else [LEVERS[int(index)] for index in args.only.split(",")]
+    indices = [int(index) for index in args.only.split(",") if index.strip().isdigit()] if args.only else []
+    if args.only and (len(indices) != len(args.only.split(",")) or max(indices) >= len(LEVERS)):
+        parser.error(f"--only takes row indices from 0 to {len(LEVERS) - 1}, comma-separated; got {args.only!r}")
+    chosen = [LEVERS[index] for index in indices] if args.only else LEVERS
     print(
         f"train {SPLIT_SIZES['train']} clips of seed {TRAIN_SEED}, val {SPLIT_SIZES['val']} of seed {VAL_SEED}, "
         f"test {SPLIT_SIZES['test']} of seed {TEST_SEED}; default object scale {OBJECT_SCALE}\n"
