@@ -120,7 +120,8 @@ def test_every_checkpoint_loads_with_a_complete_card():
         )
         assert card["training"]["wall_seconds"] > 0 and card["training"]["best_epoch"] >= 1
         # A checkpoint picked on a where/when score of the validation seed says so on its card.
-        assert card["training"]["checkpoint_selection"] == CHECKPOINT_SELECTIONS[checkpoint_selection(name, FULL)][2]
+        selection = CHECKPOINT_SELECTIONS[checkpoint_selection(name, FULL)]
+        assert card["training"]["checkpoint_selection"] == selection.card_text
         for key in ("top1", "map", "f_score"):
             assert 0 <= card["metrics"][key] <= 100
     targets = load_checkpoint(CHECKPOINTS / "stan").card["targets"]

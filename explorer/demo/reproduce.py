@@ -162,7 +162,7 @@ def reproduce(
                 "epochs_run": len(trained.history),
                 "val_metrics": trained.val_metrics,
                 "wall_seconds": round(seconds, 1),
-                "checkpoint_selection": CHECKPOINT_SELECTIONS[checkpoint_selection(name, recipe)][2],
+                "checkpoint_selection": CHECKPOINT_SELECTIONS[checkpoint_selection(name, recipe)].card_text,
             }
             card = model_card(name, metrics, json_ready(training), encoder, recipe)
             save_checkpoint(model, out / name, card)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -208,16 +209,24 @@ def model_config(name: str, recipe: Recipe) -> tuple[str, dict]:
 # the peak's hit rate within 15 px minus the pointing MAE, of STAN's class maps (its top class's CAM and CAV) or of
 # its gates (A^s, A^t), as :class:`Predictions` fields. Measured alone on seed 5 (docs/DEMO.md, the levers); a card
 # whose model was picked so says it.
+class CheckpointSelection(NamedTuple):
+    """A where/when score's two :class:`Predictions` fields (None: val mAP) and the sentence a card gives for it."""
+
+    space_field: str | None
+    time_field: str | None
+    card_text: str
+
+
 CHECKPOINT_SELECTIONS = {
-    "map": (None, None, "best validation mAP (no where/when score)"),
-    "class_maps": (
+    "map": CheckpointSelection(None, None, "best validation mAP (no where/when score)"),
+    "class_maps": CheckpointSelection(
         "class_space",
         "class_time",
         "best validation where/when score of STAN's class maps: the top class's CAM hit within 15 px minus its "
         "CAV's pointing MAE, on the validation seed's object masks and event seconds (the losses still see labels "
         "only)",
     ),
-    "gates": (
+    "gates": CheckpointSelection(
         "space_attention",
         "time_attention",
         "best validation where/when score of STAN's gates: A^s's hit within 15 px minus A^t's pointing MAE, on the "
