@@ -27,7 +27,8 @@ from explorer.demo.training import (
     where_when_score,
 )
 from explorer.errors import CheckpointError
-from explorer.explain import checkpoint_encoder
+from explorer.explain import checkpoint_encoder, pointing_game, spatial_pointing_game
+from explorer.explain.pointing import POINTING_TOLERANCE_PX
 from explorer.media import load_clip
 from explorer.models import create_model, load_checkpoint
 from explorer.paths import REPO_ROOT
@@ -232,6 +233,33 @@ def test_where_when_scores_are_a_hit_rate_minus_a_pointing_mae():
     assert where_when_score(split, "class_maps")(predictions) == pytest.approx(1.0 - 0.0)
     assert where_when_score(split, "gates")(predictions) == pytest.approx(0.0 - 0.25)
     assert where_when_score(split, "map") is None  # the trainer's own val mAP
+
+
+def test_where_when_score_counts_hits_within_15_px():
+    """The score grows the masks by the 15 px once: an object 8 px beside the peak is hit, one 40 px away is not, and
+    the score equals the pointing game's own 15-px hit rate."""
+    clips, seconds = 6, 3
+    generator = np.random.default_rng(0)
+    space = torch.zeros(clips, seconds, 7, 7)
+    masks = np.zeros((clips, seconds, 224, 224), dtype=np.uint8)
+    for clip, second in np.ndindex(clips, seconds):
+        row, column = generator.integers(1, 5, size=2)
+        space[clip, second, row, column] = 1
+        peak_row, peak_column = 32 * row + 16, 32 * column + 16  # a cell's centre at 224 px
+        start = peak_column + (-20, 8, 40)[second]  # the object covers the peak, starts 8 px right of it, or 40 px
+        masks[clip, second, peak_row - 15 : peak_row + 15, start : start + 30] = 1
+    time_masks = generator.integers(0, 2, size=(clips, seconds)).astype(float)
+    time_map = torch.rand(clips, seconds, generator=torch.manual_seed(0))
+    labels = torch.eye(clips)
+    ids = [str(clip) for clip in range(clips)]
+    split = FeatureSplit(
+        ids, torch.zeros(clips, seconds, 1), torch.zeros(clips, seconds, 7, 7, 1), labels, time_masks, masks
+    )
+    predictions = Predictions(labels, labels, list(range(clips)), class_time=time_map, class_space=space)
+    assert spatial_pointing_game(space, masks) == pytest.approx(1 / 3)
+    assert spatial_pointing_game(space, masks, POINTING_TOLERANCE_PX) == pytest.approx(2 / 3)
+    expected = 2 / 3 - pointing_game(time_map, time_masks)
+    assert where_when_score(split, "class_maps")(predictions) == pytest.approx(expected)
 
 
 def test_a_short_split_renders_only_its_clips(encoder, tmp_path):

@@ -26,7 +26,7 @@ from explorer.demo.scene import OBJECT_SCALE
 from explorer.demo.sources import CLASS_NAMES
 from explorer.encoders import Encoder, create_encoder
 from explorer.explain import pointing_game, spatial_pointing_game
-from explorer.explain.pointing import POINTING_TOLERANCE_PX
+from explorer.explain.pointing import tolerant_mask
 from explorer.media import Clip
 from explorer.models import PAPER_TABLES, AVModel, create_model, model_spec, preset_config, table_models
 from explorer.training import Predictions, TrainResult, train
@@ -247,13 +247,15 @@ def where_when_score(val_split: FeatureSplit, selection: str) -> Callable[[Predi
     space_field, time_field, _ = CHECKPOINT_SELECTIONS[selection]
     if space_field is None:
         return None
-    object_masks, time_masks = list(val_split.event_masks), list(val_split.time_masks)
+    # The masks grown by the 15 px once, not at every epoch's score: a hit inside them is a hit within 15 px.
+    object_masks = [np.stack([tolerant_mask(mask) for mask in clip]) for clip in val_split.event_masks]
+    time_masks = list(val_split.time_masks)
 
     def score(predictions: Predictions) -> float:
         space, time_map = getattr(predictions, space_field), getattr(predictions, time_field)
         if space is None or time_map is None:
             raise ValueError(f"checkpoint selection {selection!r} needs a model with {space_field} and {time_field}")
-        hit = spatial_pointing_game(space, object_masks, POINTING_TOLERANCE_PX)
+        hit = spatial_pointing_game(space, object_masks)
         return hit - pointing_game(time_map, time_masks)
 
     return score
