@@ -9,8 +9,9 @@
    a context that has them cached).
 2. Times encode + explain of a 10 s clip through the functions the Upload page calls (decoding excluded).
 3. Reads the server's resident memory with 1 and with ``--sessions`` concurrent browser sessions on Home.
-4. Times a one-line Streamlit app (``st.title`` alone) the same way: the floor that Streamlit and the browser set
-   under the warm first content, whatever the app does.
+4. Times two bare Streamlit apps the same way: a one-line one (``st.title`` alone), the floor under the warm first
+   content whatever the app does, and one with a title, an image and a 40-point plotly chart, the floor under any
+   view that has a plotly chart (the app's interface asks for one on every success).
 
 The last line is ``first_paint_seconds <x>``: from launching the server to Home's first content, cold (the
 ``launch_to_figure_s`` row gives the time until the where/when figure is drawn as well).
@@ -112,18 +113,33 @@ def bench_server(sessions: int) -> dict[str, float]:
     return results
 
 
+# The floors: a one-line Streamlit app, and one whose whole view is a title, a frame and a 40-point plotly line.
+BARE_APPS = {
+    "bare_streamlit": ('import streamlit as st\n\nst.title("STAN Explorer")\n', False),
+    "bare_view": (
+        "import numpy as np\nimport plotly.graph_objects as go\nimport streamlit as st\n\n"
+        'st.title("STAN Explorer")\nst.image(np.full((224, 224, 3), 128, np.uint8))\n'
+        "st.plotly_chart(go.Figure(go.Scatter(y=np.sin(np.linspace(0, 10, 40)))))\n",
+        True,
+    ),
+}
+
+
 def bench_bare_streamlit() -> dict[str, float]:
-    """The floor under the warm first content: a one-line Streamlit app (``st.title`` alone) timed the same way, so
-    that what Streamlit and the browser cost reads apart from what the app adds."""
+    """The floors under the warm times: Streamlit apps with nothing but a title (under the first content) and with a
+    title, an image and one small plotly chart (under a view), timed the same way, so that what Streamlit, plotly and
+    the browser cost reads apart from what the app adds."""
     from playwright.sync_api import sync_playwright
 
+    results = {}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
-        script = Path(folder) / "bare.py"
-        script.write_text('import streamlit as st\n\nst.title("STAN Explorer")\n', encoding="utf-8")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        with running_app(script) as (url, _):
-            time_home(browser, url, figure=False)  # the server's first run
-            results = {f"bare_streamlit_{key}": value for key, value in warm_times(browser, url, figure=False).items()}
+        for name, (source, figure) in BARE_APPS.items():
+            script = Path(folder) / f"{name}.py"
+            script.write_text(source, encoding="utf-8")
+            with running_app(script) as (url, _):
+                time_home(browser, url, figure=figure)  # the server's first run
+                results.update({f"{name}_{key}": value for key, value in warm_times(browser, url, figure).items()})
         browser.close()
     return results
 
