@@ -209,12 +209,15 @@ def test_fast_sampling_is_seeded_and_does_not_depend_on_the_workers():
 
 
 def test_fast_sampling_of_a_model_without_override():
-    """The generic path draws MaskedNoise as tensors: what a model ignores stays exactly unchanged."""
+    """The generic path draws MaskedNoise as tensors: what a model ignores stays unchanged, up to float rounding
+    (the clean and the noisy forwards run in batches of other sizes, whose matmuls may round differently: 2e-8 seen
+    on one machine, against relevant TVDs above 1e-2)."""
     model = FixedAttentionModel()
     curves = perturbation_curves(
         model, _clips(), LEVELS, draws=50, generator=torch.Generator().manual_seed(0), sampling="fast", chunk_size=8
     )
-    assert (curves["irrelevant"] == 0).all()
+    np.testing.assert_allclose(curves["irrelevant"], 0, atol=1e-6)
+    assert curves["relevant"][1:].min() > 1e-3
     assert curves["relevant"][0] == 0.0 and (np.diff(curves["relevant"]) > 0).all(), curves["relevant"]
 
 
