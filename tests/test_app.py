@@ -413,3 +413,20 @@ def test_upload_of_unusual_valid_clips_renders(name, tmp_path):
     app = upload(run_app("upload"), name, path.read_bytes())
     assert_clean(app)
     assert app.get("image"), name
+
+
+@pytest.mark.parametrize(("name", "grid"), [("one_segment_1.0s.mp4", False), ("two_segments.mp4", True)])
+def test_a_one_second_clip_is_shown_once_enlarged_not_in_a_grid_of_one(name, grid, tmp_path):
+    """The frame grid of a one-second clip would draw its only second a third time, beside the enlarged pair."""
+    path = make_video(tmp_path / name, **UNUSUAL_CLIPS[name])
+    app = upload(run_app("upload"), name, path.read_bytes())
+    assert_clean(app)
+    headings = [text for text in (element.value for element in app.markdown) if text.startswith("**Where:")]
+    assert len(headings) == 1 and ("only second" not in headings[0]) == grid, headings
+    captions = [caption for image in app.get("image") for caption in image.proto.imgs[0].caption.split("\n")]
+    assert sum(caption.startswith("Frame at") for caption in captions) == 1  # the enlarged pair is drawn either way
+    assert len(app.get("image")) == 3 + grid  # the pair, the colour bar, and the grid only for two seconds
+
+
+def test_a_grid_of_fewer_frames_than_a_row_keeps_its_own_size():
+    assert [figures.grid_width(count) for count in (1, 4, 5, 10)] == ["content", "content", "stretch", "stretch"]

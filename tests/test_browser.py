@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from explorer.media import Clip, load_clip, write_clip
 from explorer.paths import REPO_ROOT, demo_samples_dir
 from explorer.ui.home import PAGE_LINKS
 from explorer.ui.serve import running_app
@@ -105,6 +106,23 @@ def test_upload_a_clip(app_url, page):
     settle(page)
     check_and_shoot(page, "upload_result", True, True)
     assert page.get_by_text("Decoded, encoded and explained").count() >= 1
+
+
+def test_upload_a_one_second_portrait_clip(app_url, page, tmp_path):
+    """The shortest clip the app takes, one second, cut to portrait 9:16 from a demo clip: every view of a single
+    segment draws, and its screenshot is kept to look at (docs/screenshots/upload_one_second_portrait.png)."""
+    source = load_clip(next((demo_samples_dir() / "clips").glob("*.mp4")))
+    left = (source.frames[0].shape[2] - 126) // 2
+    first_second = source.frames[0][:, :, left : left + 126]  # 224 × 126: 9:16
+    clip = Clip.from_arrays([first_second], source.audio[: source.sample_rate], source.sample_rate)
+    path = write_clip(tmp_path / "one_second_portrait.mp4", clip, fps=len(first_second))
+    page.set_viewport_size(VIEWPORT)
+    page.goto(f"{app_url}/upload")
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    settle(page)
+    check_and_shoot(page, "upload_one_second_portrait", True, True)
+    assert page.get_by_text("Decoded, encoded and explained 1 s of video").count() >= 1
 
 
 def test_bad_upload_shows_one_error_box(app_url, page, tmp_path):

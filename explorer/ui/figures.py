@@ -55,7 +55,19 @@ def frame_strip(images: Sequence[np.ndarray], height: int = 120, gap: int = 4) -
     return np.concatenate(pieces, axis=1)
 
 
-def frame_grid(images: Sequence[np.ndarray], per_row: int = 5, height: int = 160, gap: int = 4) -> np.ndarray:
+GRID_PER_ROW = 5  # frames per row of a frame grid
+
+
+def grid_width(count: int) -> str:
+    """How wide to draw a grid of ``count`` frames (``st.image``'s ``width``): the page's width once a row is full;
+    a shorter grid at its own size (at most the page's width), since a few frames stretched to the page would each
+    be drawn larger than the enlarged second beside them."""
+    return "stretch" if count >= GRID_PER_ROW else "content"
+
+
+def frame_grid(
+    images: Sequence[np.ndarray], per_row: int = GRID_PER_ROW, height: int = 160, gap: int = 4
+) -> np.ndarray:
     """Images in rows of ``per_row`` strips (a short last row is padded white), rows separated by white gaps."""
     rows = [frame_strip(images[start : start + per_row], height, gap) for start in range(0, len(images), per_row)]
     width = max(row.shape[1] for row in rows)

@@ -10,7 +10,7 @@ from explorer.paths import PAGES_DIR
 from explorer.ui import cache, state, views
 from explorer.ui.analysis import class_activation_values, predicted_classes, space_maps
 from explorer.ui.cards import lead_reason, leads_with_class_maps
-from explorer.ui.figures import frame_grid, time_figure
+from explorer.ui.figures import frame_grid, grid_width, time_figure
 from explorer.ui.samples import annotation_boxes
 
 PAGE_LINKS = (
@@ -93,7 +93,7 @@ def where_when_example(selection: state.Selection) -> None:
     cav_first = leads_with_class_maps(selection.model.card, "time") and result.cav is not None
     maps = space_maps(result, top if class_maps else None)
     if maps is not None:
-        st.image(frame_grid(views.attention_overlays(clip, maps)), width="stretch")
+        st.image(frame_grid(views.attention_overlays(clip, maps)), width=grid_width(clip.num_segments))
         what = (
             f"the class activation map (CAM) of “{classes[top]}”, rescaled to [0, 1]"
             if class_maps

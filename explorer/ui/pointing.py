@@ -12,7 +12,7 @@ from explorer.media import Clip
 from explorer.models import AVModel, Explanation, display_name, model_spec
 from explorer.paths import demo_samples_dir
 from explorer.ui import cache, state
-from explorer.ui.figures import draw_peak, frame_grid, pointing_figure
+from explorer.ui.figures import draw_peak, frame_grid, grid_width, pointing_figure
 from explorer.ui.samples import demo_event_masks
 
 
@@ -120,6 +120,6 @@ def spatial(context: state.PageContext, sample: Sample, clip: Clip, result: Expl
     if drawn:
         st.image(
             frame_grid(drawn),
-            width="stretch",
+            width=grid_width(len(drawn)),
             caption="Green: the sounding object's true mask. Cross: where the space attention peaks.",
         )

@@ -30,7 +30,15 @@ from explorer.ui.analysis import (
 )
 from explorer.ui.cards import lead_reason, leads_with_class_maps
 from explorer.ui.counterfactuals import COUNTERFACTUALS, counterfactual_clip
-from explorer.ui.figures import colorbar, frame_grid, overlay_frames, overlay_video, png_bytes, time_figure
+from explorer.ui.figures import (
+    colorbar,
+    frame_grid,
+    grid_width,
+    overlay_frames,
+    overlay_video,
+    png_bytes,
+    time_figure,
+)
 
 SPACE_HELP = (
     "Each image is the middle frame of one second with a heat map blended on top (grad-cam convention: "
@@ -217,8 +225,11 @@ def frames_view(clip, maps: np.ndarray, what: str, key: str, reading: str) -> Sp
     overlays = attention_overlays(clip, maps)
     grid = frame_grid(overlays)
     frames = "one frame per second" if clip.has_video else f"a neutral {maps.shape[1]}×{maps.shape[2]} grid per second"
-    st.markdown(f"**Where: {what}**, {frames} (0 … {clip.num_segments - 1} s)")
-    st.image(grid, width="stretch")
+    if clip.num_segments > 1:
+        st.markdown(f"**Where: {what}**, {frames} (0 … {clip.num_segments - 1} s)")
+        st.image(grid, width=grid_width(clip.num_segments))
+    else:  # the enlarged second below is the whole clip; a grid of one would draw it a third time
+        st.markdown(f"**Where: {what}**, on the clip's only second")
     stand_in = (
         ""
         if clip.has_video
@@ -523,5 +534,7 @@ def counterfactual_panel(
     maps = space_maps(after, None)
     if maps is not None:
         st.image(
-            frame_grid(attention_overlays(changed, maps)), caption=f"A^s·A^t after: {kind.lower()}", width="stretch"
+            frame_grid(attention_overlays(changed, maps)),
+            caption=f"A^s·A^t after: {kind.lower()}",
+            width=grid_width(changed.num_segments),
         )
