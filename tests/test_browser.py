@@ -96,14 +96,17 @@ def test_page_renders_without_errors(app_url, page, name):
     check_and_shoot(page, name, *FIRST_PAINT[name])
 
 
-def test_upload_a_clip(app_url, page):
-    url = app_url
-    clip = next((demo_samples_dir() / "clips").glob("*.mp4"))
+def upload(page, url: str, path: Path) -> None:
+    """Open Upload, give its file uploader ``path`` and wait until the app has finished with it."""
     page.set_viewport_size(VIEWPORT)
     page.goto(f"{url}/upload")
     settle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(clip))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
     settle(page)
+
+
+def test_upload_a_clip(app_url, page):
+    upload(page, app_url, next((demo_samples_dir() / "clips").glob("*.mp4")))
     check_and_shoot(page, "upload_result", True, True)
     assert page.get_by_text("Decoded, encoded and explained").count() >= 1
 
@@ -116,24 +119,15 @@ def test_upload_a_one_second_portrait_clip(app_url, page, tmp_path):
     first_second = source.frames[0][:, :, left : left + 126]  # 224 × 126: 9:16
     clip = Clip.from_arrays([first_second], source.audio[: source.sample_rate], source.sample_rate)
     path = write_clip(tmp_path / "one_second_portrait.mp4", clip, fps=len(first_second))
-    page.set_viewport_size(VIEWPORT)
-    page.goto(f"{app_url}/upload")
-    settle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    settle(page)
+    upload(page, app_url, path)
     check_and_shoot(page, "upload_one_second_portrait", True, True)
     assert page.get_by_text("Decoded, encoded and explained 1 s of video").count() >= 1
 
 
 def test_bad_upload_shows_one_error_box(app_url, page, tmp_path):
-    url = app_url
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video" * 100)
-    page.set_viewport_size(VIEWPORT)
-    page.goto(f"{url}/upload")
-    settle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(broken))
-    settle(page)
+    upload(page, app_url, broken)
     alerts = page.locator('[data-testid="stAlertContentError"]')
     alerts.first.wait_for(timeout=RENDER_TIMEOUT_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
