@@ -217,7 +217,7 @@ def test_fast_sampling_of_a_model_without_override():
         model, _clips(), LEVELS, draws=50, generator=torch.Generator().manual_seed(0), sampling="fast", chunk_size=8
     )
     np.testing.assert_allclose(curves["irrelevant"], 0, atol=1e-6)
-    assert curves["relevant"][1:].min() > 1e-3
+    assert curves["relevant"][1:].min() > 1e-2
     assert curves["relevant"][0] == 0.0 and (np.diff(curves["relevant"]) > 0).all(), curves["relevant"]
 
 
