@@ -149,6 +149,15 @@ LEVERS: list[tuple[str, str, dict]] = [
         "2000 training clips, val CAM hit − CAV MAE (the demo recipe's)",
         {"train_clips": 2000, "select": "class_maps"},
     ),
+    # The sixth pass: the visual half of the TVD ratio again, by cutting the attention under a floor to exactly 0,
+    # so that the cells (seconds) the attention rates irrelevant hold no weight at all.
+    ("space floor", "A^s cut to 0 under 0.1 of its peak", {"stan_config": {"space_floor": 0.1}, "select": "map"}),
+    ("space floor", "A^s cut to 0 under 0.25 of its peak", {"stan_config": {"space_floor": 0.25}, "select": "map"}),
+    (
+        "space and time floor",
+        "A^s and A^t cut to 0 under 0.1 of their peaks",
+        {"stan_config": {"space_floor": 0.1, "time_floor": 0.1}, "select": "map"},
+    ),
 ]
 
 

@@ -25,6 +25,7 @@ from explorer.demo import (
     render_scene,
     sample_scene,
 )
+from explorer.demo.corpus import APP_FPS, APP_SIZE, as_decoded, iter_decoded_scenes
 from explorer.demo.scene import EVENT, OFFSCREEN, SILENT
 from explorer.demo.sources import (
     AMBIENT_SOUNDS,
@@ -205,6 +206,40 @@ def test_generate_features_encodes_the_same_scenes(library):
     _, audio, visual = features[1]
     np.testing.assert_array_equal(audio, SegmentStatistics().encode(clip)[0])
     assert visual.shape == (10, 2, 2, 3)
+
+
+def test_rendering_only_some_frames_draws_the_same_pixels_and_masks(library):
+    spec = sample_scene(SEED, 2)
+    full = render_scene(spec, library, **SMALL)
+    picked = [0, 3, 17, 39]
+    some = render_scene(spec, library, only_frames=picked, **SMALL)
+    np.testing.assert_array_equal(some.frames, full.frames[picked])
+    np.testing.assert_array_equal(some.object_masks, full.object_masks[:, picked])
+    np.testing.assert_array_equal(some.touched, full.touched[picked])
+    np.testing.assert_array_equal(some.audio, full.audio)
+    with pytest.raises(DataError, match="only_frames must lie in 0 … 39"):
+        render_scene(spec, library, only_frames=[40], **SMALL)
+
+
+@pytest.mark.parametrize("frames_per_segment", [1, 2])
+def test_decoded_scenes_equal_the_full_render_as_decoded(library, frames_per_segment):
+    """What the feature cache encodes: the frames ``as_decoded`` keeps and the ground truth of the full render, drawn
+    from an eighth (F = 1) or three eighths (F = 2) of the frames."""
+    full = iter_scenes(2, SEED, fps=APP_FPS, size=APP_SIZE, first_index=3, library=library)
+    decoded = iter_decoded_scenes(2, SEED, frames_per_segment, first_index=3, library=library)
+    for (clip, truth), (fast_clip, fast_truth) in zip(full, decoded, strict=True):
+        expected = as_decoded(clip, frames_per_segment)
+        assert len(fast_clip.frames) == len(expected.frames) == 10
+        for fast_segment, segment in zip(fast_clip.frames, expected.frames):
+            np.testing.assert_array_equal(fast_segment, segment)
+        np.testing.assert_array_equal(fast_clip.audio, expected.audio)
+        assert fast_truth.video_id == truth.video_id
+        np.testing.assert_array_equal(fast_truth.labels, truth.labels)
+        np.testing.assert_array_equal(fast_truth.time_mask, truth.time_mask)
+        np.testing.assert_array_equal(fast_truth.event_mask, truth.event_mask)
+        np.testing.assert_array_equal(fast_truth.segment_masks, truth.segment_masks)
+    with pytest.raises(DataError, match="positive integer"):
+        iter_decoded_scenes(0, SEED, 1)
 
 
 def test_attribution_lists_every_source_file():

@@ -12,6 +12,7 @@ import torch
 
 from explorer.cli import main
 from explorer.demo import build_corpus
+from explorer.demo.corpus import iter_decoded_scenes
 from explorer.demo.feature_cache import cached_features
 from explorer.demo.report import load_demo_models
 from explorer.demo.scoring import STAN_TARGETS, evaluate_demo_model
@@ -21,7 +22,6 @@ from explorer.demo.training import (
     FULL,
     FeatureSplit,
     checkpoint_selection,
-    decoded_scenes,
     demo_encoder,
     extract_features,
     where_when_score,
@@ -177,7 +177,8 @@ def test_the_papers_mean_pooling_saturates_the_time_gate(unseen):
 def test_app_features_match_training_features(encoder, tmp_path):
     """Training encodes in-memory scenes; the app decodes the written 224×224 8 fps mp4."""
     build_corpus(tmp_path, n=2, seed=UNSEEN_SEED, progress=False, object_scale=FULL.object_scale)
-    for clip, truth in decoded_scenes(2, UNSEEN_SEED, encoder.frames_per_segment, FULL.object_scale):
+    scenes = iter_decoded_scenes(2, UNSEEN_SEED, encoder.frames_per_segment, object_scale=FULL.object_scale)
+    for clip, truth in scenes:
         decoded = load_clip(tmp_path / "clips" / f"{truth.video_id}.mp4", frames_per_segment=encoder.frames_per_segment)
         assert [segment.shape for segment in decoded.frames] == [segment.shape for segment in clip.frames]
         for memory, app in zip(encoder.encode(clip), encoder.encode(decoded)):

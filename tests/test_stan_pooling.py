@@ -280,3 +280,44 @@ def test_sharpness_raises_each_attention_to_its_power(pooling, gating):
         create_model("stan", 4, 6, 5, aux_pooling="max")
     with pytest.raises(ValueError, match="audio_context must be one of mean, none"):
         create_model("stan", 4, 6, 5, audio_context="attention")
+
+
+@pytest.mark.parametrize("pooling", ("normalized", "factored"))
+def test_a_floor_cuts_the_attention_under_it_to_zero_weight(pooling):
+    """(A − τ)₊ / (1 − τ) of the canonical attention: the peak stays 1, nothing under τ is left, and noise on the
+    locations cut to 0 cannot move the prediction (the perturbation test's fast path still matches the forward)."""
+    audio, visual = small_inputs()
+    gates = {"space_gating": "agreement", "time_gating": "agreement"}
+    results = {}
+    for space, time in ((0.0, 0.0), (0.95, 0.0), (0.0, 0.97)):
+        torch.manual_seed(0)
+        model = create_model(
+            "stan", 4, 6, 5, hidden=8, pooling=pooling, space_floor=space, time_floor=time, **gates
+        ).eval()
+        with torch.no_grad():
+            results[space, time] = model(audio, visual)
+        assert_perturbed_logits_match_forwards(model, audio, visual, *small_inputs(seed=1), torch.tensor([0.0, 1.0]))
+    plain, space_cut, time_cut = results[0.0, 0.0], results[0.95, 0.0], results[0.0, 0.97]
+    torch.testing.assert_close(space_cut.space_attention, ((plain.space_attention - 0.95) / 0.05).clamp(min=0))
+    torch.testing.assert_close(space_cut.time_attention, plain.time_attention)
+    torch.testing.assert_close(time_cut.time_attention, ((plain.time_attention - 0.97) / 0.03).clamp(min=0))
+    for cut in (space_cut.space_attention, time_cut.time_attention):  # the floors cut some, not all
+        assert (cut == 0).any() and (cut > 0).any()
+    assert not (plain.space_attention == 0).any()
+
+    torch.manual_seed(0)
+    model = create_model("stan", 4, 6, 5, hidden=8, pooling=pooling, space_floor=0.95, **gates).eval()
+    cut = (space_cut.space_attention == 0)[..., None]
+    noisy = visual + 5.0 * torch.randn(visual.shape, generator=torch.Generator().manual_seed(2)) * cut
+    with torch.no_grad():
+        torch.testing.assert_close(model(audio, noisy, attention=space_cut).logits, space_cut.logits)
+        moved = model(audio, visual + 5.0 * (~cut), attention=space_cut).logits
+    assert not torch.allclose(moved, space_cut.logits)
+
+
+def test_a_floor_needs_a_normalised_pooling_and_lies_in_0_1():
+    for name in ("space_floor", "time_floor"):
+        with pytest.raises(ValueError, match=f"{name} must be in \\[0, 1\\)"):
+            create_model("stan", 4, 6, 5, pooling="normalized", **{name: 1.0})
+        with pytest.raises(ValueError, match=f"{name} needs a normalised pooling"):
+            create_model("stan", 4, 6, 5, pooling="mean", **{name: 0.1})

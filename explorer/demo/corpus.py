@@ -105,11 +105,49 @@ def to_clip(rendered: RenderedScene, fps: int) -> Clip:
     return Clip.from_arrays(list(frames), rendered.audio, sample_rate=SAMPLE_RATE)
 
 
+def decoded_picks(rate: int, frames_per_segment: int) -> list[int]:
+    """Which of a second's ``rate`` frames ``load_clip`` keeps at F frames a second: those on screen at
+    t + (k + 0.5) / F."""
+    return [int((k + 0.5) * rate / frames_per_segment) for k in range(frames_per_segment)]
+
+
 def as_decoded(clip: Clip, frames_per_segment: int) -> Clip:
     """The frames ``load_clip`` keeps from this clip's mp4: each second, the one on screen at t + (k + 0.5) / F."""
-    rate = clip.frames[0].shape[0]
-    picks = [int((k + 0.5) * rate / frames_per_segment) for k in range(frames_per_segment)]
+    picks = decoded_picks(clip.frames[0].shape[0], frames_per_segment)
     return Clip.from_arrays([segment[picks] for segment in clip.frames], clip.audio, clip.sample_rate)
+
+
+def iter_decoded_scenes(
+    n: int,
+    seed: int,
+    frames_per_segment: int,
+    first_index: int = 0,
+    object_scale: float = OBJECT_SCALE,
+    library: SourceLibrary | None = None,
+) -> Iterator[tuple[Clip, GroundTruth]]:
+    """``as_decoded`` over ``iter_scenes`` at the app's frame rate and size, drawing only the frames it keeps and the
+    segments' middle frames (where the ground truth is): 1 frame in 8 at F = 1, the same pixels. The ground truth
+    holds the masks of the middle frames alone, as a clip of one frame a second (``fps`` 1), so its event and
+    segment masks are those of the full render."""
+    _check_scenes(n, seed, first_index, object_scale, APP_FPS, APP_SIZE)
+    indices = range(first_index, first_index + n)
+    return _decoded_scenes(indices, seed, frames_per_segment, library or SourceLibrary(), object_scale)
+
+
+def _decoded_scenes(indices: range, seed: int, frames_per_segment: int, library: SourceLibrary, object_scale: float):
+    picks, middle = decoded_picks(APP_FPS, frames_per_segment), APP_FPS // 2
+    per_second = sorted({*picks, middle})
+    keep, mask_row = [per_second.index(pick) for pick in picks], per_second.index(middle)
+    only_frames = [t * APP_FPS + f for t in range(DURATION_SECONDS) for f in per_second]
+    for index in indices:
+        spec = sample_scene(seed, index, object_scale)
+        rendered = render_scene(spec, library, fps=APP_FPS, size=APP_SIZE, only_frames=only_frames)
+        frames = rendered.frames.reshape(DURATION_SECONDS, len(per_second), *rendered.frames.shape[1:])
+        masks = rendered.object_masks.reshape(
+            len(rendered.visible), DURATION_SECONDS, len(per_second), APP_SIZE, APP_SIZE
+        )
+        clip = Clip.from_arrays(list(frames[:, keep]), rendered.audio, sample_rate=SAMPLE_RATE)
+        yield clip, GroundTruth(spec, 1, rendered.visible, masks[:, :, mask_row])
 
 
 def iter_scenes(
@@ -122,11 +160,16 @@ def iter_scenes(
     object_scale: float = OBJECT_SCALE,
 ) -> Iterator[tuple[Clip, GroundTruth]]:
     """Clips ``first_index`` … ``first_index + n - 1`` of ``seed`` in memory, with their ground truth."""
+    _check_scenes(n, seed, first_index, object_scale, fps, size)
+    return _scenes(range(first_index, first_index + n), seed, fps, size, library or SourceLibrary(), object_scale)
+
+
+def _check_scenes(n: int, seed: int, first_index: int, object_scale: float, fps: int, size: int) -> None:
+    """Check the arguments now, not at the first clip."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise DataError(f"The number of demo clips must be a positive integer, got {n!r}.")
     check_render_options(fps, size)
-    sample_scene(seed, first_index, object_scale)  # checks the arguments now, not at the first clip
-    return _scenes(range(first_index, first_index + n), seed, fps, size, library or SourceLibrary(), object_scale)
+    sample_scene(seed, first_index, object_scale)
 
 
 def _scenes(indices: range, seed: int, fps: int, size: int, library: SourceLibrary, object_scale: float):

@@ -20,7 +20,7 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from explorer.atomic import write_atomically
-from explorer.demo.corpus import APP_FPS, APP_SIZE, as_decoded, iter_scenes
+from explorer.demo.corpus import iter_decoded_scenes
 from explorer.demo.scene import OBJECT_SCALE
 from explorer.encoders import Encoder
 from explorer.paths import demo_cache_dir
@@ -78,12 +78,13 @@ def _chunk_paths(
     return paths(count)
 
 
-def _render_chunk(seed: int, object_scale: float, chunk: int, n: int, fps: int, size: int):
-    return list(iter_scenes(n, seed, fps=fps, size=size, first_index=chunk * CHUNK, object_scale=object_scale))
+def _render_chunk(seed: int, object_scale: float, chunk: int, n: int, frames_per_segment: int):
+    """The chunk's clips as the app decodes their mp4s, with their ground truth."""
+    return list(iter_decoded_scenes(n, seed, frames_per_segment, first_index=chunk * CHUNK, object_scale=object_scale))
 
 
 def _encode(encoder: Encoder, scenes, batch: int = 8) -> dict[str, torch.Tensor]:
-    clips = [as_decoded(clip, encoder.frames_per_segment) for clip, _ in scenes]
+    clips = [clip for clip, _ in scenes]
     audio, visual = [], []
     for start in range(0, len(clips), batch):
         for features_audio, features_visual in encoder.encode_batch(clips[start : start + batch]):
@@ -108,14 +109,39 @@ def _save(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]
     write_atomically(path, lambda target: save_file(tensors, str(target), metadata=metadata))
 
 
+def _fill_chunk(
+    encoders: Sequence[Encoder],
+    truth_path: Path,
+    paths: list[Path],
+    seed: int,
+    object_scale: float,
+    chunk: int,
+    clips: int,
+) -> None:
+    """Render the chunk's ``clips`` once if any of its files is missing, and write those: the ground truth and each
+    encoder's features (per encoder, the frames it decodes)."""
+    scenes = {}
+
+    def rendered(frames_per_segment: int):
+        if frames_per_segment not in scenes:
+            scenes[frames_per_segment] = _render_chunk(seed, object_scale, chunk, clips, frames_per_segment)
+        return scenes[frames_per_segment]
+
+    if not truth_path.is_file():
+        arrays, chunk_ids = _truth(rendered(encoders[0].frames_per_segment))
+        _save(truth_path, arrays, {"video_ids": json.dumps(chunk_ids)})
+    for encoder, path in zip(encoders, paths):
+        if not path.is_file():
+            features = _encode(encoder, rendered(encoder.frames_per_segment))
+            _save(path, features, {"encoder": json.dumps(encoder.describe(), default=str)})
+
+
 def cached_features(
     encoders: Sequence[Encoder],
     n: int,
     seed: int,
     object_scale: float = OBJECT_SCALE,
     cache: Path | None = None,
-    fps: int = APP_FPS,
-    size: int = APP_SIZE,
     progress: bool = True,
 ) -> tuple[list[str], dict[str, torch.Tensor], list[dict[str, torch.Tensor]]]:
     """(video ids, ground truth arrays, one {audio, visual} dict per encoder) for clips 0 … n-1 of ``seed``."""
@@ -126,15 +152,8 @@ def cached_features(
     for chunk in tqdm(chunks, desc=f"features seed {seed}", disable=not progress, leave=False):
         count = min(CHUNK, n - chunk * CHUNK)
         clips, truth_path, paths = _chunk_paths(folder, keys, seed, object_scale, chunk, count)
-        scenes = None
-        if not truth_path.is_file() or not all(path.is_file() for path in paths):
-            scenes = _render_chunk(seed, object_scale, chunk, clips, fps, size)
-        if not truth_path.is_file():
-            arrays, chunk_ids = _truth(scenes)
-            _save(truth_path, arrays, {"video_ids": json.dumps(chunk_ids)})
-        for index, (encoder, path) in enumerate(zip(encoders, paths)):
-            if not path.is_file():
-                _save(path, _encode(encoder, scenes), {"encoder": json.dumps(encoder.describe(), default=str)})
+        _fill_chunk(encoders, truth_path, paths, seed, object_scale, chunk, clips)
+        for index, path in enumerate(paths):
             feature_parts[index].append({key: value[:count] for key, value in load_file(str(path)).items()})
         with safe_open(str(truth_path), "pt") as handle:  # one read: the arrays and the ids in the metadata
             truth_parts.append({key: handle.get_tensor(key)[:count] for key in handle.keys()})

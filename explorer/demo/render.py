@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -21,7 +22,7 @@ _EDGE_FADE = SAMPLE_RATE // 50  # 20 ms at the start and end of an audible inter
 
 @dataclass
 class RenderedScene:
-    frames: np.ndarray  # F×H×W×3 uint8 RGB, F = 10·fps
+    frames: np.ndarray  # F×H×W×3 uint8 RGB, F = 10·fps (or the frames asked for)
     audio: np.ndarray  # float32 mono, 10 s at 16 kHz
     background: np.ndarray  # H×W×3 uint8: the frame without objects
     visible: list[int]  # indices into spec.objects of the visible objects, in mask order
@@ -39,11 +40,19 @@ def check_render_options(fps: int, size: int) -> None:
         raise DataError(f"size must be an integer from 32 to 1024 pixels, got {size!r}.")
 
 
-def render_scene(spec: SceneSpec, library: SourceLibrary, fps: int = 8, size: int = 224) -> RenderedScene:
+def render_scene(
+    spec: SceneSpec, library: SourceLibrary, fps: int = 8, size: int = 224, only_frames: Sequence[int] | None = None
+) -> RenderedScene:
+    """``only_frames``: draw only these of the clip's 10·fps frames (``frames``, ``object_masks`` and ``touched`` then
+    hold just those, in that order), pixel for pixel as a full render draws them."""
     check_render_options(fps, size)
     background = _background(library.background(spec.background), spec.crop, size)
     visible = [i for i, obj in enumerate(spec.objects) if obj.image is not None]
-    frames, masks, touched = _render_frames(spec, visible, library, background, fps * DURATION_SECONDS)
+    num_frames = fps * DURATION_SECONDS
+    indices = range(num_frames) if only_frames is None else list(only_frames)
+    if any(not 0 <= f < num_frames for f in indices):
+        raise DataError(f"only_frames must lie in 0 … {num_frames - 1} at {fps} fps, got {list(indices)}.")
+    frames, masks, touched = _render_frames(spec, visible, library, background, num_frames, indices)
     audible = [i for i, obj in enumerate(spec.objects) if obj.sound is not None]
     length = DURATION_SECONDS * SAMPLE_RATE
     tracks = (
@@ -85,17 +94,23 @@ def _sprite(obj: SceneObject, library: SourceLibrary, size: int) -> np.ndarray:
 
 
 def _render_frames(
-    spec: SceneSpec, visible: list[int], library: SourceLibrary, background: np.ndarray, num_frames: int
+    spec: SceneSpec,
+    visible: list[int],
+    library: SourceLibrary,
+    background: np.ndarray,
+    num_frames: int,
+    indices: Sequence[int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frames ``indices`` of a clip of ``num_frames``: each object's position depends only on its frame's index."""
     size = background.shape[0]
     # Lower objects stand nearer the camera, so they are drawn last and may cover higher ones.
     draw_order = sorted(range(len(visible)), key=lambda k: spec.objects[visible[k]].start_xy[1])
     sprites = [_sprite(spec.objects[i], library, size) for i in visible]
-    frames = np.empty((num_frames, size, size, 3), np.uint8)
-    masks = np.zeros((len(visible), num_frames, size, size), bool)
-    touched = np.zeros((num_frames, size, size), bool)
-    for f in range(num_frames):
-        progress = f / max(num_frames - 1, 1)
+    frames = np.empty((len(indices), size, size, 3), np.uint8)
+    masks = np.zeros((len(visible), len(indices), size, size), bool)
+    touched = np.zeros((len(indices), size, size), bool)
+    for f, index in enumerate(indices):
+        progress = index / max(num_frames - 1, 1)
         canvas = background.astype(np.float32) / 255.0
         for k in draw_order:
             obj, sprite = spec.objects[visible[k]], sprites[k]

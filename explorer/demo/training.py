@@ -10,7 +10,7 @@ features agree.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
-from explorer.demo.corpus import APP_FPS, APP_SIZE, GroundTruth, as_decoded, iter_scenes
+from explorer.demo.corpus import APP_FPS, APP_SIZE, as_decoded, iter_scenes
 from explorer.demo.feature_cache import cached_features
 from explorer.demo.scene import OBJECT_SCALE
 from explorer.demo.sources import CLASS_NAMES
@@ -110,16 +110,6 @@ QUICK = Recipe(
     tvd_draws=2,
     sigma2_levels=(0.0, 1.0),
 )
-
-
-def decoded_scenes(
-    n: int,
-    seed: int,
-    frames_per_segment: int,
-    object_scale: float = OBJECT_SCALE,
-) -> Iterator[tuple[Clip, GroundTruth]]:
-    for clip, truth in iter_scenes(n, seed, fps=APP_FPS, size=APP_SIZE, object_scale=object_scale):
-        yield as_decoded(clip, frames_per_segment), truth
 
 
 # -- encoders ------------------------------------------------------------------------------------------------------

@@ -49,6 +49,11 @@ the prediction.
 ``space_sharpness`` and ``time_sharpness`` (γ, beyond the paper at any value but 1) raise A^s and A^t to the power γ
 before they pool: with γ > 1 the locations (seconds) below the peak keep less weight, so the attention concentrates
 on fewer of them.
+
+``space_floor`` and ``time_floor`` (τ, beyond the paper at any value but 0; normalised pooling only) cut the
+canonical attention below τ of its peak to exactly 0, (A − τ)₊ / (1 − τ), after the power: a location (second)
+under the floor then has no weight in the pooled feature at all, so nothing there can move the prediction, and the
+attention shown is still exactly what the model pools with.
 """
 
 from __future__ import annotations
@@ -96,6 +101,8 @@ class _STANBase(AVModel):
         audio_context: str = "mean",
         space_sharpness: float = 1.0,
         time_sharpness: float = 1.0,
+        space_floor: float = 0.0,
+        time_floor: float = 0.0,
         **config,
     ):
         for name, value, choices in (
@@ -110,6 +117,13 @@ class _STANBase(AVModel):
         for name, sharpness in (("space_sharpness", space_sharpness), ("time_sharpness", time_sharpness)):
             if not sharpness > 0:
                 raise ValueError(f"{name} must be positive, got {sharpness!r}")
+        for name, floor in (("space_floor", space_floor), ("time_floor", time_floor)):
+            if not 0 <= floor < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {floor!r}")
+            if floor and pooling == "mean":
+                raise ValueError(
+                    f"{name} needs a normalised pooling: under the paper's mean the attention has no peak scale"
+                )
         if time_gating == "agreement" and not (self.uses_audio and self.uses_visual):
             raise ValueError('time_gating="agreement" needs both senses; the single-sense ablations use "mlp".')
         if space_gating == "agreement" and not (self.uses_audio and self.uses_visual):
@@ -127,6 +141,8 @@ class _STANBase(AVModel):
             audio_context=audio_context,
             space_sharpness=space_sharpness,
             time_sharpness=time_sharpness,
+            space_floor=space_floor,
+            time_floor=time_floor,
             **config,
         )
         self.pooling = pooling
@@ -136,6 +152,8 @@ class _STANBase(AVModel):
         self.audio_context = audio_context
         self.space_sharpness = space_sharpness
         self.time_sharpness = time_sharpness
+        self.space_floor = space_floor
+        self.time_floor = time_floor
         k, d = num_classes, hidden
         space_channels = 0
         if self.uses_audio:
@@ -174,14 +192,17 @@ class _STANBase(AVModel):
         """â_t (N×T×D) from its first layer's pre-activation."""
         return self.audio_space[2](F.relu(audio_pre))
 
-    def _attention(self, log_attention: Tensor, dims: tuple[int, ...], sharpness: float = 1.0) -> Tensor:
+    def _attention(
+        self, log_attention: Tensor, dims: tuple[int, ...], sharpness: float = 1.0, floor: float = 0.0
+    ) -> Tensor:
         """Attention from its log: raised to ``sharpness`` and, under normalised pooling, in its canonical scale
         (divided by its maximum over ``dims``), computed in log space so that a gate far below its peak never divides
-        0 by 0."""
+        0 by 0; then cut to 0 under ``floor`` (the peak stays 1, so the pooled weights never all vanish)."""
         log_attention = log_attention * sharpness
         if self.pooling != "mean":
             log_attention = log_attention - log_attention.amax(dim=dims, keepdim=True)
-        return torch.exp(log_attention)
+        attention = torch.exp(log_attention)
+        return (attention - floor).clamp(min=0) / (1 - floor) if floor else attention
 
     def _weights(self, space_attention: Tensor | None, time_attention: Tensor) -> Tensor:
         """Each position's weight in the pooled x^st (N×T×H×W; N×T without vision): A^st = A^s ⊗ A^t (Eq. 5)
@@ -229,7 +250,7 @@ class _STANBase(AVModel):
             log_attention = F.logsigmoid(from_maps(gate, n, t).squeeze(-1))
         else:  # log max_k σ(v)·σ(a)
             log_attention = (F.logsigmoid(seen) + F.logsigmoid(heard)[:, :, None, None, :]).amax(dim=-1)
-        return self._attention(log_attention, space_dims, self.space_sharpness)
+        return self._attention(log_attention, space_dims, self.space_sharpness, self.space_floor)
 
     def _time_feature(self, audio: Tensor, visual: Tensor) -> Tensor:
         """x^t (N×T×D): audio and spatially pooled visual, composed by addition (Eq. 3)."""
@@ -244,12 +265,13 @@ class _STANBase(AVModel):
         """(CAV N×T×K, A^t N×T) as ``time_gating`` says."""
         if self.time_gating == "mlp":
             cav = self.cav_head(self._time_feature(audio, visual))
-            return cav, self._attention(F.logsigmoid(self.time_gate(cav).squeeze(-1)), (1,), self.time_sharpness)
+            log_attention = F.logsigmoid(self.time_gate(cav).squeeze(-1))
+            return cav, self._attention(log_attention, (1,), self.time_sharpness, self.time_floor)
         half_bias = self.cav_head.bias / 2  # CAV = a + v: each half takes half the bias
         heard = F.linear(self.audio_time(self._audio_input(audio)), self.cav_head.weight, half_bias)
         seen = F.linear(self.visual_time(visual.mean(dim=(2, 3))), self.cav_head.weight, half_bias)
         log_attention = (F.logsigmoid(heard) + F.logsigmoid(seen)).amax(dim=-1)  # log max_k σ(a)·σ(v)
-        return heard + seen, self._attention(log_attention, (1,), self.time_sharpness)
+        return heard + seen, self._attention(log_attention, (1,), self.time_sharpness, self.time_floor)
 
     def explain(self, audio: Tensor, visual: Tensor, attention: Explanation | None) -> Explanation:
         visual_map = F.relu(self._visual_pre(visual)) if self.uses_visual else None
