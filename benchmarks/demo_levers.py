@@ -158,6 +158,36 @@ LEVERS: list[tuple[str, str, dict]] = [
         "A^s and A^t cut to 0 under 0.1 of their peaks",
         {"stan_config": {"space_floor": 0.1, "time_floor": 0.1}, "select": "map"},
     ),
+    # The seventh pass: contrast about half the peak, A^c / (A^c + (1 − A)^c), so that the weight moves onto what the
+    # perturbation test calls relevant and off what it calls irrelevant, and half the peak stays where it is.
+    ("space contrast", "A^s with contrast c = 2", {"stan_config": {"space_contrast": 2.0}, "select": "map"}),
+    ("space contrast", "A^s with contrast c = 4", {"stan_config": {"space_contrast": 4.0}, "select": "map"}),
+    (
+        "space and time contrast",
+        "A^s and A^t with contrast c = 2",
+        {"stan_config": {"space_contrast": 2.0, "time_contrast": 2.0}, "select": "map"},
+    ),
+    # Space normalised per second: each second's peak is 1, so a sounding second whose peak is under the clip's
+    # keeps its object cells "relevant" rather than spreading weight the test calls irrelevant.
+    ("pooling", "factored, on the demo STAN", {"stan_config": {"pooling": "factored"}, "select": "map"}),
+    ("space contrast", "A^s with contrast c = 3", {"stan_config": {"space_contrast": 3.0}, "select": "map"}),
+    ("space contrast", "A^s with contrast c = 6", {"stan_config": {"space_contrast": 6.0}, "select": "map"}),
+    (
+        "space contrast",
+        "A^s with contrast c = 4, val CAM hit − CAV MAE (the demo recipe's selection)",
+        {"stan_config": {"space_contrast": 4.0}, "select": "class_maps"},
+    ),
+    ("time contrast", "A^t with contrast c = 2", {"stan_config": {"time_contrast": 2.0}, "select": "map"}),
+    (
+        "space and time contrast",
+        "A^s and A^t with contrast c = 2, val CAM hit − CAV MAE (the demo recipe's selection)",
+        {"stan_config": {"space_contrast": 2.0, "time_contrast": 2.0}, "select": "class_maps"},
+    ),
+    (
+        "space and time contrast",
+        "A^s with contrast c = 4, A^t with c = 2",
+        {"stan_config": {"space_contrast": 4.0, "time_contrast": 2.0}, "select": "map"},
+    ),
 ]
 
 

@@ -321,3 +321,38 @@ def test_a_floor_needs_a_normalised_pooling_and_lies_in_0_1():
             create_model("stan", 4, 6, 5, pooling="normalized", **{name: 1.0})
         with pytest.raises(ValueError, match=f"{name} needs a normalised pooling"):
             create_model("stan", 4, 6, 5, pooling="mean", **{name: 0.1})
+
+
+@pytest.mark.parametrize("pooling", ("normalized", "factored"))
+def test_contrast_keeps_half_the_peak_and_pushes_the_rest_away_from_it(pooling):
+    """A^c / (A^c + (1 − A)^c): each gate on its own, the peak stays 1, and the fast path still matches the forward."""
+    audio, visual = small_inputs()
+    gates = {"space_gating": "agreement", "time_gating": "agreement"}
+    results = {}
+    for space, time in ((1.0, 1.0), (3.0, 1.0), (1.0, 2.0)):
+        torch.manual_seed(0)
+        model = create_model(
+            "stan", 4, 6, 5, hidden=8, pooling=pooling, space_contrast=space, time_contrast=time, **gates
+        ).eval()
+        with torch.no_grad():
+            results[space, time] = model(audio, visual)
+        assert_perturbed_logits_match_forwards(model, audio, visual, *small_inputs(seed=1), torch.tensor([0.0, 1.0]))
+
+    def contrasted(attention, c):
+        return attention**c / (attention**c + (1 - attention) ** c)
+
+    plain = results[1.0, 1.0]
+    torch.testing.assert_close(results[3.0, 1.0].space_attention, contrasted(plain.space_attention, 3.0))
+    torch.testing.assert_close(results[3.0, 1.0].time_attention, plain.time_attention)
+    torch.testing.assert_close(results[1.0, 2.0].time_attention, contrasted(plain.time_attention, 2.0))
+    torch.testing.assert_close(results[1.0, 2.0].space_attention, plain.space_attention)
+    half = torch.tensor([0.0, 0.25, 0.5, 0.75, 1.0])
+    torch.testing.assert_close(contrasted(half, 3.0), torch.tensor([0.0, 1 / 28, 0.5, 27 / 28, 1.0]))
+
+
+def test_contrast_is_at_least_1_and_needs_a_normalised_pooling():
+    for name in ("space_contrast", "time_contrast"):
+        with pytest.raises(ValueError, match=f"{name} must be at least 1"):
+            create_model("stan", 4, 6, 5, pooling="normalized", **{name: 0.5})
+        with pytest.raises(ValueError, match=f"{name} needs a normalised pooling"):
+            create_model("stan", 4, 6, 5, pooling="mean", **{name: 2.0})

@@ -92,6 +92,10 @@ STAN_OPTION_NOTES = {
     # Numbers: a sentence with the value (1 is the paper's).
     "space_sharpness": "{value:g}: A^s raised to this power before it pools (1: the paper's gate as it is).",
     "time_sharpness": "{value:g}: A^t raised to this power before it pools (1: the paper's gate as it is).",
+    "space_floor": "{value:g}: A^s cut to 0 under this share of its peak, (A − τ)₊ / (1 − τ) (0: the paper's gate).",
+    "time_floor": "{value:g}: A^t cut to 0 under this share of its peak, (A − τ)₊ / (1 − τ) (0: the paper's gate).",
+    "space_contrast": "{value:g}: A^s mapped to A^c / (A^c + (1 − A)^c), half its peak kept (1: the paper's gate).",
+    "time_contrast": "{value:g}: A^t mapped to A^c / (A^c + (1 − A)^c), half its peak kept (1: the paper's gate).",
 }
 
 

@@ -54,6 +54,11 @@ on fewer of them.
 canonical attention below τ of its peak to exactly 0, (A − τ)₊ / (1 − τ), after the power: a location (second)
 under the floor then has no weight in the pooled feature at all, so nothing there can move the prediction, and the
 attention shown is still exactly what the model pools with.
+
+``space_contrast`` and ``time_contrast`` (c ≥ 1, beyond the paper at any value but 1; normalised pooling only) map
+the canonical attention A to A^c / (A^c + (1 − A)^c), after the power and the floor: half the peak stays half the
+peak, the peak stays 1, and values above half rise while those below fall, so the weight commits to the locations
+(seconds) the perturbation test calls relevant (A ≥ 0.5) and leaves less on those it calls irrelevant.
 """
 
 from __future__ import annotations
@@ -103,6 +108,8 @@ class _STANBase(AVModel):
         time_sharpness: float = 1.0,
         space_floor: float = 0.0,
         time_floor: float = 0.0,
+        space_contrast: float = 1.0,
+        time_contrast: float = 1.0,
         **config,
     ):
         for name, value, choices in (
@@ -120,10 +127,17 @@ class _STANBase(AVModel):
         for name, floor in (("space_floor", space_floor), ("time_floor", time_floor)):
             if not 0 <= floor < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {floor!r}")
-            if floor and pooling == "mean":
-                raise ValueError(
-                    f"{name} needs a normalised pooling: under the paper's mean the attention has no peak scale"
-                )
+        for name, contrast in (("space_contrast", space_contrast), ("time_contrast", time_contrast)):
+            if not contrast >= 1:
+                raise ValueError(f"{name} must be at least 1, got {contrast!r}")
+        # Both shape the attention relative to its peak, which only the normalised poolings give it.
+        peak_relative = {"space_floor": space_floor != 0, "time_floor": time_floor != 0}
+        peak_relative |= {"space_contrast": space_contrast != 1, "time_contrast": time_contrast != 1}
+        shaped = [name for name, changed in peak_relative.items() if changed]
+        if shaped and pooling == "mean":
+            raise ValueError(
+                f"{shaped[0]} needs a normalised pooling: under the paper's mean the attention has no peak scale"
+            )
         if time_gating == "agreement" and not (self.uses_audio and self.uses_visual):
             raise ValueError('time_gating="agreement" needs both senses; the single-sense ablations use "mlp".')
         if space_gating == "agreement" and not (self.uses_audio and self.uses_visual):
@@ -143,6 +157,8 @@ class _STANBase(AVModel):
             time_sharpness=time_sharpness,
             space_floor=space_floor,
             time_floor=time_floor,
+            space_contrast=space_contrast,
+            time_contrast=time_contrast,
             **config,
         )
         self.pooling = pooling
@@ -154,6 +170,8 @@ class _STANBase(AVModel):
         self.time_sharpness = time_sharpness
         self.space_floor = space_floor
         self.time_floor = time_floor
+        self.space_contrast = space_contrast
+        self.time_contrast = time_contrast
         k, d = num_classes, hidden
         space_channels = 0
         if self.uses_audio:
@@ -193,16 +211,27 @@ class _STANBase(AVModel):
         return self.audio_space[2](F.relu(audio_pre))
 
     def _attention(
-        self, log_attention: Tensor, dims: tuple[int, ...], sharpness: float = 1.0, floor: float = 0.0
+        self,
+        log_attention: Tensor,
+        dims: tuple[int, ...],
+        sharpness: float = 1.0,
+        floor: float = 0.0,
+        contrast: float = 1.0,
     ) -> Tensor:
         """Attention from its log: raised to ``sharpness`` and, under normalised pooling, in its canonical scale
         (divided by its maximum over ``dims``), computed in log space so that a gate far below its peak never divides
-        0 by 0; then cut to 0 under ``floor`` (the peak stays 1, so the pooled weights never all vanish)."""
+        0 by 0; then cut to 0 under ``floor`` and given its ``contrast`` (the peak stays 1 through both, so the
+        pooled weights never all vanish)."""
         log_attention = log_attention * sharpness
         if self.pooling != "mean":
             log_attention = log_attention - log_attention.amax(dim=dims, keepdim=True)
         attention = torch.exp(log_attention)
-        return (attention - floor).clamp(min=0) / (1 - floor) if floor else attention
+        if floor:
+            attention = (attention - floor).clamp(min=0) / (1 - floor)
+        if contrast != 1:  # c ≥ 1: both powers have a finite slope on [0, 1], and their sum is at least 2·0.5^c
+            raised = attention**contrast
+            attention = raised / (raised + (1 - attention) ** contrast)
+        return attention
 
     def _weights(self, space_attention: Tensor | None, time_attention: Tensor) -> Tensor:
         """Each position's weight in the pooled x^st (N×T×H×W; N×T without vision): A^st = A^s ⊗ A^t (Eq. 5)
@@ -250,7 +279,7 @@ class _STANBase(AVModel):
             log_attention = F.logsigmoid(from_maps(gate, n, t).squeeze(-1))
         else:  # log max_k σ(v)·σ(a)
             log_attention = (F.logsigmoid(seen) + F.logsigmoid(heard)[:, :, None, None, :]).amax(dim=-1)
-        return self._attention(log_attention, space_dims, self.space_sharpness, self.space_floor)
+        return self._attention(log_attention, space_dims, self.space_sharpness, self.space_floor, self.space_contrast)
 
     def _time_feature(self, audio: Tensor, visual: Tensor) -> Tensor:
         """x^t (N×T×D): audio and spatially pooled visual, composed by addition (Eq. 3)."""
@@ -266,12 +295,14 @@ class _STANBase(AVModel):
         if self.time_gating == "mlp":
             cav = self.cav_head(self._time_feature(audio, visual))
             log_attention = F.logsigmoid(self.time_gate(cav).squeeze(-1))
-            return cav, self._attention(log_attention, (1,), self.time_sharpness, self.time_floor)
+            return cav, self._attention(log_attention, (1,), self.time_sharpness, self.time_floor, self.time_contrast)
         half_bias = self.cav_head.bias / 2  # CAV = a + v: each half takes half the bias
         heard = F.linear(self.audio_time(self._audio_input(audio)), self.cav_head.weight, half_bias)
         seen = F.linear(self.visual_time(visual.mean(dim=(2, 3))), self.cav_head.weight, half_bias)
         log_attention = (F.logsigmoid(heard) + F.logsigmoid(seen)).amax(dim=-1)  # log max_k σ(a)·σ(v)
-        return heard + seen, self._attention(log_attention, (1,), self.time_sharpness, self.time_floor)
+        return heard + seen, self._attention(
+            log_attention, (1,), self.time_sharpness, self.time_floor, self.time_contrast
+        )
 
     def explain(self, audio: Tensor, visual: Tensor, attention: Explanation | None) -> Explanation:
         visual_map = F.relu(self._visual_pre(visual)) if self.uses_visual else None
