@@ -32,6 +32,9 @@ TRAIN_SEED, VAL_SEED, TEST_SEED = 1, 2, 5  # seed 5 is used by nothing else: not
 SPLIT_SIZES = {"train": FULL.train_clips, "val": FULL.val_clips, "test": 150}
 LARGE_SCALE = 1.6
 TVD_DRAWS = 20  # noise draws at σ² = 1 for the relevant / irrelevant TVD ratio
+# The rows build on the demo STAN as it was before the seventh pass added the contrast, so that every documented row
+# reruns as it was measured; the seventh pass's kept row (both contrasts at 2) is the recipe's STAN of today.
+LEVER_BASE = {**FULL.stan_config, "space_contrast": 1.0, "time_contrast": 1.0}
 
 
 @lru_cache(maxsize=None)
@@ -64,7 +67,7 @@ def run(setting: dict) -> dict:
         model_config={**FULL.model_config, **setting.get("model_config", {})},
         # A row that names STAN options builds them on the paper's gates, not on the demo STAN's own options;
         # "stan_config" changes some of the demo STAN's.
-        stan_config={} if "model_config" in setting else {**FULL.stan_config, **setting.get("stan_config", {})},
+        stan_config={} if "model_config" in setting else {**LEVER_BASE, **setting.get("stan_config", {})},
     )
     # The gate passes were measured with checkpoints picked on val mAP; other rows pick as they say, else as the recipe.
     selection = setting.get("select", "map" if "model_config" in setting else None)
@@ -166,16 +169,6 @@ LEVERS: list[tuple[str, str, dict]] = [
         "space and time contrast",
         "A^s and A^t with contrast c = 2",
         {"stan_config": {"space_contrast": 2.0, "time_contrast": 2.0}, "select": "map"},
-    ),
-    # Space normalised per second: each second's peak is 1, so a sounding second whose peak is under the clip's
-    # keeps its object cells "relevant" rather than spreading weight the test calls irrelevant.
-    ("pooling", "factored, on the demo STAN", {"stan_config": {"pooling": "factored"}, "select": "map"}),
-    ("space contrast", "A^s with contrast c = 3", {"stan_config": {"space_contrast": 3.0}, "select": "map"}),
-    ("space contrast", "A^s with contrast c = 6", {"stan_config": {"space_contrast": 6.0}, "select": "map"}),
-    (
-        "space contrast",
-        "A^s with contrast c = 4, val CAM hit − CAV MAE (the demo recipe's selection)",
-        {"stan_config": {"space_contrast": 4.0}, "select": "class_maps"},
     ),
     ("time contrast", "A^t with contrast c = 2", {"stan_config": {"time_contrast": 2.0}, "select": "map"}),
     (

@@ -32,15 +32,15 @@ def test_no_demo_class_draws_a_held_out_recording():
         assert video.sound.removeprefix("demo:") not in drawn
 
 
-# Measured misses of the committed STAN, 8 of the 10 known-class videos; chelsea_mewing (Cat 0.99) and
-# chickens_clucking (Chicken rooster 0.83) pass. Right top class, under the app's bar: astronaut_speaking (Speech
-# 0.11), kitten_mewing (Cat 0.03), sheep_bleating (Sheep 0.46). Wrong and unsure: donna_barking (Goat 0.11) and
-# shepherd_barking (Chicken rooster 0.28). Wrong with confidence: cow_mooing (Horse 0.98), horses_neighing (Dog 0.80),
-# duck_quacking (Chicken rooster 0.51). The cause, read from the CAM's halves: on a real photo the visual half of many
-# classes saturates at once (each demo class is learned from one or two cut-outs pasted on 24 backgrounds), while a
-# real recording unlike the demo's one to three per class reaches the audio half weakly (duck_quacking's audio half
-# says Duck at 0.96 in its best second at stop 17, but its visual half does not single Duck out), so the agreement
-# gates follow whichever class the other half happens to favour.
+# Measured misses of the committed STAN (stop 21, with contrast 2 on both gates), 7 of the 10 known-class videos;
+# chelsea_mewing (Cat 0.99), sheep_bleating (Sheep 0.92) and chickens_clucking (Chicken rooster 0.94) pass. Right top
+# class, under the app's bar: kitten_mewing (Cat 0.07). Wrong and unsure: cow_mooing (Goat 0.45) and horses_neighing
+# (Dog 0.25). Wrong with confidence: duck_quacking (Dog 0.96), donna_barking (Acoustic guitar 0.77),
+# astronaut_speaking (Duck 0.72) and shepherd_barking (Chicken rooster 0.66). The cause, read from the CAM's halves:
+# on a real photo the visual half of many classes saturates at once (each demo class is learned from one or two
+# cut-outs pasted on 24 backgrounds; benchmarks/real_photo_probe.py finds no encoder layer that carries them to real
+# photos), while a real recording unlike the demo's one to three per class reaches the audio half weakly, so the
+# agreement gates follow whichever class the other half happens to favour.
 KNOWN_WRONG = {
     "donna_barking",
     "astronaut_speaking",
@@ -48,12 +48,12 @@ KNOWN_WRONG = {
     "kitten_mewing",
     "cow_mooing",
     "horses_neighing",
-    "sheep_bleating",
     "duck_quacking",
 }
-# The top class alone is right on 5 of the 10; the best constant answer (Dog or Cat, two videos each) gets 2 and a
-# uniformly random class 10/15 on average. The floor keeps a margin of one video under the measurement.
-TOP_CLASS_FLOOR = 4
+# The top class alone is right on 4 of the 10 (the STAN before it: 5; a retrain of that one here: 4); the best
+# constant answer (Dog or Cat, two videos each) gets 2 and a uniformly random class 10/15 on average. The floor keeps
+# a margin of one video under the measurement.
+TOP_CLASS_FLOOR = 3
 
 
 def videos(known: bool, misses: set[str], reason: str) -> list:
@@ -84,9 +84,9 @@ def test_stan_top_class_on_real_videos_beats_any_constant_answer(real_probabilit
     assert sum(right) >= TOP_CLASS_FLOOR > best_constant, dict(zip([video.name for video in known], right))
 
 
-# None: a passing motorcycle (top class Dog 0.25), a rabbit with footsteps (Dog 0.18) and typing over a coffee cup
-# (0.26) all stay under the bar, because no class is both seen and heard in them. (The previous STAN, with the
-# paper's space gate and the clip-mean audio, read the first two as Car 0.86 and Dog 0.87.)
+# None: a passing motorcycle (top class Car 0.14), a rabbit with footsteps (Sheep 0.14) and typing over a coffee cup
+# (Chicken rooster 0.22) all stay under the bar, because no class is both seen and heard in them. (An earlier STAN,
+# with the paper's space gate and the clip-mean audio, read the first two as Car 0.86 and Dog 0.87.)
 KNOWN_OVERCONFIDENT: set[str] = set()
 
 
