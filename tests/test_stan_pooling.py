@@ -282,21 +282,31 @@ def test_sharpness_raises_each_attention_to_its_power(pooling, gating):
         create_model("stan", 4, 6, 5, audio_context="attention")
 
 
+AGREEMENT_GATES = {"space_gating": "agreement", "time_gating": "agreement"}
+
+
+def shaped_results(pooling: str, option: str, settings: list[tuple[float, float]]):
+    """The forward of a small agreement-gated STAN for each (space, time) value of ``space_<option>`` and
+    ``time_<option>``, the same weights throughout; each model's perturbation fast path is checked against its
+    forward."""
+    audio, visual = small_inputs()
+    results = {}
+    for space, time in settings:
+        torch.manual_seed(0)
+        options = {f"space_{option}": space, f"time_{option}": time}
+        model = create_model("stan", 4, 6, 5, hidden=8, pooling=pooling, **options, **AGREEMENT_GATES).eval()
+        with torch.no_grad():
+            results[space, time] = model(audio, visual)
+        assert_perturbed_logits_match_forwards(model, audio, visual, *small_inputs(seed=1), torch.tensor([0.0, 1.0]))
+    return results
+
+
 @pytest.mark.parametrize("pooling", ("normalized", "factored"))
 def test_a_floor_cuts_the_attention_under_it_to_zero_weight(pooling):
     """(A − τ)₊ / (1 − τ) of the canonical attention: the peak stays 1, nothing under τ is left, and noise on the
     locations cut to 0 cannot move the prediction (the perturbation test's fast path still matches the forward)."""
     audio, visual = small_inputs()
-    gates = {"space_gating": "agreement", "time_gating": "agreement"}
-    results = {}
-    for space, time in ((0.0, 0.0), (0.95, 0.0), (0.0, 0.97)):
-        torch.manual_seed(0)
-        model = create_model(
-            "stan", 4, 6, 5, hidden=8, pooling=pooling, space_floor=space, time_floor=time, **gates
-        ).eval()
-        with torch.no_grad():
-            results[space, time] = model(audio, visual)
-        assert_perturbed_logits_match_forwards(model, audio, visual, *small_inputs(seed=1), torch.tensor([0.0, 1.0]))
+    results = shaped_results(pooling, "floor", [(0.0, 0.0), (0.95, 0.0), (0.0, 0.97)])
     plain, space_cut, time_cut = results[0.0, 0.0], results[0.95, 0.0], results[0.0, 0.97]
     torch.testing.assert_close(space_cut.space_attention, ((plain.space_attention - 0.95) / 0.05).clamp(min=0))
     torch.testing.assert_close(space_cut.time_attention, plain.time_attention)
@@ -306,7 +316,7 @@ def test_a_floor_cuts_the_attention_under_it_to_zero_weight(pooling):
     assert not (plain.space_attention == 0).any()
 
     torch.manual_seed(0)
-    model = create_model("stan", 4, 6, 5, hidden=8, pooling=pooling, space_floor=0.95, **gates).eval()
+    model = create_model("stan", 4, 6, 5, hidden=8, pooling=pooling, space_floor=0.95, **AGREEMENT_GATES).eval()
     cut = (space_cut.space_attention == 0)[..., None]
     noisy = visual + 5.0 * torch.randn(visual.shape, generator=torch.Generator().manual_seed(2)) * cut
     with torch.no_grad():
@@ -315,28 +325,10 @@ def test_a_floor_cuts_the_attention_under_it_to_zero_weight(pooling):
     assert not torch.allclose(moved, space_cut.logits)
 
 
-def test_a_floor_needs_a_normalised_pooling_and_lies_in_0_1():
-    for name in ("space_floor", "time_floor"):
-        with pytest.raises(ValueError, match=f"{name} must be in \\[0, 1\\)"):
-            create_model("stan", 4, 6, 5, pooling="normalized", **{name: 1.0})
-        with pytest.raises(ValueError, match=f"{name} needs a normalised pooling"):
-            create_model("stan", 4, 6, 5, pooling="mean", **{name: 0.1})
-
-
 @pytest.mark.parametrize("pooling", ("normalized", "factored"))
 def test_contrast_keeps_half_the_peak_and_pushes_the_rest_away_from_it(pooling):
     """A^c / (A^c + (1 − A)^c): each gate on its own, the peak stays 1, and the fast path still matches the forward."""
-    audio, visual = small_inputs()
-    gates = {"space_gating": "agreement", "time_gating": "agreement"}
-    results = {}
-    for space, time in ((1.0, 1.0), (3.0, 1.0), (1.0, 2.0)):
-        torch.manual_seed(0)
-        model = create_model(
-            "stan", 4, 6, 5, hidden=8, pooling=pooling, space_contrast=space, time_contrast=time, **gates
-        ).eval()
-        with torch.no_grad():
-            results[space, time] = model(audio, visual)
-        assert_perturbed_logits_match_forwards(model, audio, visual, *small_inputs(seed=1), torch.tensor([0.0, 1.0]))
+    results = shaped_results(pooling, "contrast", [(1.0, 1.0), (3.0, 1.0), (1.0, 2.0)])
 
     def contrasted(attention, c):
         return attention**c / (attention**c + (1 - attention) ** c)
@@ -350,9 +342,13 @@ def test_contrast_keeps_half_the_peak_and_pushes_the_rest_away_from_it(pooling):
     torch.testing.assert_close(contrasted(half, 3.0), torch.tensor([0.0, 1 / 28, 0.5, 27 / 28, 1.0]))
 
 
-def test_contrast_is_at_least_1_and_needs_a_normalised_pooling():
-    for name in ("space_contrast", "time_contrast"):
-        with pytest.raises(ValueError, match=f"{name} must be at least 1"):
-            create_model("stan", 4, 6, 5, pooling="normalized", **{name: 0.5})
+@pytest.mark.parametrize(
+    "option, out_of_range, message, shaping",
+    [("floor", 1.0, "must be in \\[0, 1\\)", 0.1), ("contrast", 0.5, "must be at least 1", 2.0)],
+)
+def test_floor_and_contrast_check_their_range_and_need_a_normalised_pooling(option, out_of_range, message, shaping):
+    for name in (f"space_{option}", f"time_{option}"):
+        with pytest.raises(ValueError, match=f"{name} {message}"):
+            create_model("stan", 4, 6, 5, pooling="normalized", **{name: out_of_range})
         with pytest.raises(ValueError, match=f"{name} needs a normalised pooling"):
-            create_model("stan", 4, 6, 5, pooling="mean", **{name: 2.0})
+            create_model("stan", 4, 6, 5, pooling="mean", **{name: shaping})
