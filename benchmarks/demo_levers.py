@@ -1,12 +1,14 @@
-"""What makes STAN's demo explanations explain: each lever alone, on a test seed no training or tuning saw.
+"""What makes STAN's demo explanations explain: each lever alone, on a test seed no training or card uses.
 
 Features come from the demo feature cache (rendered once, encoded once per encoder), so each row costs one STAN
 training on frozen features. Every row changes one thing against the base setting: the demo recipe (EfficientNet-Lite0
-stride-16 14×14 map, aiSFX, object scale 1, normalised pooling, the demo STAN's options, 1000 training clips) with
-checkpoints picked on val mAP, as the demo STAN was until it picked them on its class maps' where/when score (a row
-of the fourth pass). A row that names STAN options (the pooling and gate passes) builds them on the paper's gates
-instead. It reports recognition, the gates (A^t MAE, A^s hit), STAN's own class maps (top class's CAV MAE and
-CAM hit), the TVD ratio and the trivial references on the same clips. Prints Markdown; ``--json`` keeps every number.
+stride-16 14×14 map, aiSFX, object scale 1, normalised pooling, the demo STAN's options before the seventh pass added
+the contrast (``LEVER_BASE``), 1000 training clips) with checkpoints picked on val mAP, as the demo STAN was until it
+picked them on its class maps' where/when score (a row of the fourth pass). A row that names STAN options (the
+pooling and gate passes) builds them on the paper's gates instead. It reports recognition, the gates (A^t MAE, A^s
+hit), STAN's own class maps (top class's CAV MAE and CAM hit), the TVD ratio and the trivial references on the same
+clips. The recipe's options are chosen on these rows, so the card's seed 3 and the test floors' seed 9001 are what
+check them. Prints Markdown; ``--json`` keeps every number.
 
     python benchmarks/demo_levers.py --json reports/demo/levers.json
 """
