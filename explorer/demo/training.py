@@ -78,8 +78,9 @@ class Recipe:
     # Settings of the audio-visual STAN alone (not its presets or single-sense ablations), each a lever measured alone
     # (benchmarks/demo_levers.py, docs/DEMO.md): the agreement gates (the paper's MLP time gate attends to any sound,
     # an off-screen one too), L_CAM / L_CAV where the model looks, no clip-mean audio ā (noise on irrelevant seconds
-    # reached every second through it), A^s squared and the square root of A^t, then both with contrast 2 about half
-    # their peak (the seventh pass: the weight leaves what the perturbation test calls irrelevant).
+    # reached every second through it), A^s squared and the square root of A^t, then both with a contrast about half
+    # their peak, 3 on both (the seventh and eighth passes: the weight leaves what the perturbation test calls
+    # irrelevant).
     # How the audio-visual STAN's checkpoint is picked (:data:`CHECKPOINT_SELECTIONS`); every other model: val mAP.
     stan_selection: str = "class_maps"
     stan_config: dict = field(
@@ -90,8 +91,8 @@ class Recipe:
             "audio_context": "none",
             "space_sharpness": 2.0,
             "time_sharpness": 0.5,
-            "space_contrast": 2.0,
-            "time_contrast": 2.0,
+            "space_contrast": 3.0,
+            "time_contrast": 3.0,
         }
     )
 
