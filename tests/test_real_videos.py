@@ -32,11 +32,11 @@ def test_no_demo_class_draws_a_held_out_recording():
         assert video.sound.removeprefix("demo:") not in drawn
 
 
-# Measured misses of the committed STAN (stop 21, with contrast 2 on both gates), 7 of the 10 known-class videos;
-# chelsea_mewing (Cat 0.99), sheep_bleating (Sheep 0.92) and chickens_clucking (Chicken rooster 0.94) pass. Right top
-# class, under the app's bar: kitten_mewing (Cat 0.07). Wrong and unsure: cow_mooing (Goat 0.45) and horses_neighing
-# (Dog 0.25). Wrong with confidence: duck_quacking (Dog 0.96), donna_barking (Acoustic guitar 0.77),
-# astronaut_speaking (Duck 0.72) and shepherd_barking (Chicken rooster 0.66). The cause, read from the CAM's halves:
+# Measured misses of the committed STAN (stop 22, with contrast 3 on both gates), 7 of the 10 known-class videos;
+# chelsea_mewing (Cat 0.98), sheep_bleating (Sheep 0.77) and chickens_clucking (Chicken rooster 0.96) pass. Right top
+# class, under the app's bar: astronaut_speaking (Speech 0.30). Wrong and unsure: kitten_mewing (Horse 0.09) and
+# horses_neighing (Goat 0.33). Wrong with confidence: cow_mooing (Goat 0.82), duck_quacking (Chicken rooster 0.73),
+# donna_barking (Cello 0.68) and shepherd_barking (Chicken rooster 0.57). The cause, read from the CAM's halves:
 # on a real photo the visual half of many classes saturates at once (each demo class is learned from one or two
 # cut-outs pasted on 24 backgrounds; benchmarks/real_photo_probe.py finds no encoder layer that carries them to real
 # photos), while a real recording unlike the demo's one to three per class reaches the audio half weakly, so the
@@ -50,7 +50,7 @@ KNOWN_WRONG = {
     "horses_neighing",
     "duck_quacking",
 }
-# The top class alone is right on 4 of the 10 (the STAN before it: 5; a retrain of that one here: 4); the best
+# The top class alone is right on 4 of the 10 (stop 21's STAN: 4, stop 18's: 5, a retrain of that one: 4); the best
 # constant answer (Dog or Cat, two videos each) gets 2 and a uniformly random class 10/15 on average. The floor keeps
 # a margin of one video under the measurement.
 TOP_CLASS_FLOOR = 3
