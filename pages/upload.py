@@ -22,4 +22,5 @@ video_column, prediction_column = st.columns(2)
 video_column.video(file.getvalue(), format=file.type or "video/mp4")
 with prediction_column:
     views.predictions(result, context.selection.classes)
+    views.familiarity_note(context.model_path, clip)
 views.explanation_views(clip, result, context.selection.classes, None, (), "upload", file.name, model)

@@ -18,6 +18,7 @@ from media_factory import make_video
 
 from explorer.data import load_demo_dataset
 from explorer.data.dataset import Sample
+from explorer.demo.real import VIDEOS_DIR
 from explorer.errors import DataError
 from explorer.media import Clip, load_clip
 from explorer.models import Explanation
@@ -314,6 +315,18 @@ def test_upload_of_the_demo_clip_and_pyav_containers(tmp_path):
         assert_clean(app)
         assert app.get("plotly_chart") and app.get("image"), path.name
     assert any("no audio" in w.value.lower() for w in app.warning)  # the silent mkv has no audio track
+
+
+def test_upload_says_whether_the_clip_is_like_the_training_clips():
+    """A real video gets the familiarity warning (STAN can be confidently wrong on it); a demo sample the caption."""
+    app = upload(run_app("upload"), "duck.mp4", (VIDEOS_DIR / "duck_quacking.mp4").read_bytes())
+    assert_clean(app)
+    assert any("Unlike the model's training clips: its sound and its frames" in w.value for w in app.warning)
+    sample = next((demo_samples_dir() / "clips").glob("*.mp4"))
+    app = upload(app, sample.name, sample.read_bytes())
+    assert_clean(app)
+    assert not any("Unlike the model's training clips" in w.value for w in app.warning)
+    assert any(c.value.startswith("Like the model's training clips") for c in app.caption)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from explorer.demo.real import VIDEOS_DIR
 from explorer.media import Clip, load_clip, write_clip
 from explorer.paths import REPO_ROOT, demo_samples_dir
 from explorer.ui.home import PAGE_LINKS
@@ -109,6 +110,14 @@ def test_upload_a_clip(app_url, page):
     upload(page, app_url, next((demo_samples_dir() / "clips").glob("*.mp4")))
     check_and_shoot(page, "upload_result", True, True)
     assert page.get_by_text("Decoded, encoded and explained").count() >= 1
+
+
+def test_upload_a_real_video_warns_that_it_is_unlike_the_training_clips(app_url, page):
+    """A real video (the black dog over a held-out bark): the familiarity warning sits beside the predictions
+    (docs/screenshots/upload_real_video.png)."""
+    upload(page, app_url, VIDEOS_DIR / "donna_barking.mp4")
+    check_and_shoot(page, "upload_real_video", True, True)
+    assert page.get_by_text("Unlike the model's training clips").count() == 1
 
 
 def test_upload_a_one_second_portrait_clip(app_url, page, tmp_path):

@@ -30,7 +30,8 @@ def add_parser(subparsers) -> None:
 def explain_file(model, path: str | Path, class_name: str | None = None) -> dict:
     """JSON-ready explanation of one video by ``model`` (whose card names its classes and encoder): the layout of
     ``Explanation.to_json``, with the clip, the model and, when asked, one class's probability and CAM peaks."""
-    from explorer.explain import checkpoint_encoder, explain_clip
+    from explorer.explain import checkpoint_encoder, explain_features
+    from explorer.explain.familiarity import reference_for
     from explorer.media import load_clip
     from explorer.models import display_name
     from explorer.models.base import map_peaks
@@ -39,8 +40,11 @@ def explain_file(model, path: str | Path, class_name: str | None = None) -> dict
     if class_name is not None and class_name not in classes:
         raise DataError(f"--class {class_name!r} is not one of this checkpoint's classes: {', '.join(classes)}.")
     encoder = checkpoint_encoder(model)
-    result = explain_clip(model, encoder, load_clip(path, frames_per_segment=encoder.frames_per_segment))
+    audio, visual = encoder.encode(load_clip(path, frames_per_segment=encoder.frames_per_segment))
+    result = explain_features(model, audio, visual)
     report = {"clip": str(path), "model": model.name, "model_label": display_name(model), **result.to_json(classes)}
+    reference = reference_for(model)
+    report["familiarity"] = None if reference is None else reference.assess(audio, visual).to_json()
     if class_name is not None:
         k = classes.index(class_name)
         report["class"] = {
@@ -67,6 +71,12 @@ def _print_report(report: dict) -> None:
         print("  ".join(parts))
     if "class" in report:
         print(f"  {report['class']['name']}: probability {report['class']['probability']:.3f}")
+    if report["familiarity"] and report["familiarity"]["unfamiliar"]:
+        senses = " and ".join(report["familiarity"]["unfamiliar"])
+        print(
+            f"  unlike its training clips in {senses}: farther from them than 99% of its validation clips, so the "
+            "labels above may be wrong even when confident"
+        )
 
 
 def run(args: argparse.Namespace) -> int:

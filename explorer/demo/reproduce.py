@@ -17,6 +17,7 @@ from explorer.demo.training import (
     CHECKPOINT_SELECTIONS,
     DEMO_CHECKPOINTS,
     RETRAIN_COMMAND,
+    FeatureSplit,
     Recipe,
     checkpoint_selection,
     demo_encoder,
@@ -27,6 +28,7 @@ from explorer.demo.training import (
 from explorer.encoders import Encoder
 from explorer.errors import ExplorerError
 from explorer.evaluation import json_ready
+from explorer.explain.familiarity import FeatureReference, encoder_identity
 from explorer.models import load_checkpoint, model_spec, save_checkpoint
 from explorer.models.stan import STAN
 from explorer.paths import make_folder
@@ -43,12 +45,27 @@ POOLING_NOTES = {
 }
 
 
+def card_encoder(encoder: Encoder) -> dict:
+    """The card's entry for the encoder pair, as JSON reads it back."""
+    return json.loads(json.dumps(json_ready({**encoder.describe(), "name": encoder.name})))
+
+
+def write_feature_reference(out: Path, encoder: Encoder, train: FeatureSplit, val: FeatureSplit, recipe: Recipe):
+    """The training clips' feature statistics beside the checkpoints, for the app's familiarity warning."""
+    source = (
+        f"{recipe.train_clips} training clips of demo seed {recipe.train_seed}; threshold: the 99th percentile of "
+        f"{recipe.val_clips} validation clips of seed {recipe.val_seed}"
+    )
+    identity = encoder_identity(card_encoder(encoder))
+    FeatureReference.fit(identity, (train.audio, train.visual), (val.audio, val.visual), source).save(out)
+
+
 def model_card(name: str, metrics: dict, training: dict, encoder: Encoder, recipe: Recipe) -> dict:
     """The card names the encoder pair, its configuration and each part's packaged weights (package, version, hash)."""
     card = {
         "dataset": "demo",
         "classes": list(CLASS_NAMES),
-        "encoder": {**encoder.describe(), "name": encoder.name},
+        "encoder": card_encoder(encoder),
         "metrics": metrics,
         "metrics_split": f"test: {recipe.test_clips} clips of demo seed {recipe.test_seed} (never used in training)",
         "training": training,
@@ -151,6 +168,7 @@ def reproduce(
         (test_split,) = extract_splits(
             [encoder], recipe.test_clips, recipe.test_seed, keep_clips=FIGURE4_CLIPS, **options
         )
+        write_feature_reference(out, encoder, train_split, val_split, recipe)
     results, models = {}, {}
     with timer.stage("models"):
         for name in DEMO_CHECKPOINTS:

@@ -21,6 +21,7 @@ from explorer.data import load_demo_dataset
 from explorer.data.dataset import Sample
 from explorer.data.features import find_feature_stores
 from explorer.explain import checkpoint_encoder, explain_features
+from explorer.explain.familiarity import Familiarity, FeatureReference, reference_for
 from explorer.explain.methods import METHODS, MethodMaps, create_method
 from explorer.explain.methods.metrics import AnnotatedClip, score_method
 from explorer.explain.perturbation import perturbation_test
@@ -127,6 +128,18 @@ def explain(model_path: str, clip: Clip) -> Explanation:
     """The model's Explanation of the clip (a batch of one)."""
     audio, visual = features(model_path, clip)
     return explain_features(load_model(model_path), torch.from_numpy(audio), torch.from_numpy(visual))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def feature_reference(model_path: str) -> FeatureReference | None:
+    """The training clips' feature statistics stored beside the checkpoint, if they match its encoder."""
+    return reference_for(load_model(model_path))
+
+
+def familiarity(model_path: str, clip: Clip) -> Familiarity | None:
+    """How far the clip's features lie from the model's training clips; None when its folder has no reference."""
+    reference = feature_reference(model_path)
+    return None if reference is None else reference.assess(*features(model_path, clip))
 
 
 @memoize("perturbation curves", CURVES_MB)

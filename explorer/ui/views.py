@@ -116,6 +116,38 @@ def predictions(result: Explanation, classes: Sequence[str], labels: np.ndarray 
     )
 
 
+def familiarity_note(model_path: str, clip) -> None:
+    """Whether the clip is like the model's training clips: a warning when it is not, since the probabilities above
+    can be confident on a clip the model has never seen the like of; a caption otherwise."""
+    try:
+        familiarity = cache.familiarity(model_path, clip)
+    except ExplorerError as error:  # a damaged reference file: say so, the explanation itself stands
+        st.caption(f"No familiarity check: {error}")
+        return
+    if familiarity is None:
+        st.caption(
+            "This checkpoint's folder has no feature reference, so the app cannot say how far the clip lies from "
+            "the model's training clips."
+        )
+        return
+    reference = cache.feature_reference(model_path)
+    senses = {"audio": "sound", "visual": "frames"}
+    details = ", ".join(f"{senses[sense]} {familiarity.ratio(sense):.1f}×" for sense in familiarity.distances)
+    if familiarity.unfamiliar:
+        unlike = " and ".join(f"its {senses[sense]}" for sense in familiarity.unfamiliar)
+        st.warning(
+            f"Unlike the model's training clips: {unlike} lie farther from them than 99% of its validation clips "
+            f"do ({details} that distance). A model can be confidently wrong on such a clip, so read the labels and "
+            "maps as what this model does with it, not as what the clip shows."
+        )
+    else:
+        st.caption(
+            f"Like the model's training clips: sound and frames lie within the distance 99% of its validation "
+            f"clips stay under ({details} of it)."
+        )
+    st.caption(f"Compared with: {reference.source}.")
+
+
 def method_label(name: str) -> str:
     return METHODS[name].label
 
