@@ -30,7 +30,7 @@ def real_probabilities(stan, real_features) -> dict[str, np.ndarray]:
 
 
 def test_every_real_video_is_flagged_unlike_the_training_clips(stan, real_features):
-    """The app's familiarity warning: each real video lies 1.3-3.4× past the validation clips' 99th percentile in
+    """The app's familiarity warning: each real video lies 1.2-2.6× past the validation clips' 99th percentile in
     both senses (measured at stop 22), the known classes too, on which STAN is confidently wrong about as often as
     right."""
     reference = reference_for(stan[0])

@@ -53,8 +53,9 @@ def card_encoder(encoder: Encoder) -> dict:
 def write_feature_reference(out: Path, encoder: Encoder, train: FeatureSplit, val: FeatureSplit, recipe: Recipe):
     """The training clips' feature statistics beside the checkpoints, for the app's familiarity warning."""
     source = (
-        f"{recipe.train_clips} training clips of demo seed {recipe.train_seed}; threshold: the 99th percentile of "
-        f"{recipe.val_clips} validation clips of seed {recipe.val_seed}"
+        f"the seconds of {recipe.train_clips} training clips of demo seed {recipe.train_seed}; threshold: the 99th "
+        f"percentile of {recipe.val_clips} validation clips of seed {recipe.val_seed}, their first seconds as many as "
+        "the clip's"
     )
     identity = encoder_identity(card_encoder(encoder))
     FeatureReference.fit(identity, (train.audio, train.visual), (val.audio, val.visual), source).save(out)

@@ -2,11 +2,14 @@
 
 A model can be confidently wrong on a clip unlike anything it was trained on: the demo models learned each class
 from one or two cut-outs pasted on photos, and on real footage they name the wrong class with p ≥ 0.5 about as often
-as the right one (docs/DEMO.md). The features can tell such a clip apart where the probabilities cannot. Each sense's
-clip-mean feature (audio over seconds, visual over seconds and locations) is compared with those of the training
-clips by its Mahalanobis distance, with the covariance shrunk towards its mean variance (a few hundred dimensions
-from about a thousand clips), and a clip is *unfamiliar* in a sense when its distance passes the 99th percentile of
-the validation clips' distances: 1% of clips like the training ones are flagged by chance.
+as the right one (docs/DEMO.md). The features can tell such a clip apart where the probabilities cannot.
+
+Each second's feature (audio as it is, visual averaged over the grid) is compared with the training clips' seconds
+by its Mahalanobis distance, with the covariance shrunk towards its mean variance (a few hundred dimensions), and a
+clip's score is the mean over its seconds. A clip of k seconds is *unfamiliar* in a sense when its score passes the
+99th percentile of the scores of the validation clips' first k seconds: whatever its length, about 1% of clips like
+the training ones are flagged by chance. (A mean over the whole clip's features would not do: a one-second window of
+a demo clip lies far from the ten-second means, and 87% of them were flagged.)
 
 The reference is stored beside the checkpoints it describes as ``feature_reference.json`` + ``.safetensors``
 (:mod:`explorer.artifacts`), and it applies to a model whose card names the same encoder.
@@ -46,48 +49,63 @@ def encoder_identity(card_encoder: object) -> str:
     return json.dumps(without_paths(card_encoder), sort_keys=True)
 
 
-def clip_means(audio: Tensor | np.ndarray, visual: Tensor | np.ndarray) -> dict[str, Tensor]:
-    """Each sense's mean feature per clip: audio N×T×Da → N×Da, visual N×T×H×W×Dv → N×Dv (one clip: no N)."""
+def seconds(audio: Tensor | np.ndarray, visual: Tensor | np.ndarray) -> dict[str, Tensor]:
+    """Each sense's feature per second: audio N×T×Da as it is, visual N×T×H×W×Dv averaged over the grid to N×T×Dv
+    (one clip: no N)."""
     audio, visual = (torch.as_tensor(part, dtype=torch.float64) for part in (audio, visual))
     if audio.dim() == 2 and visual.dim() == 4:
         audio, visual = audio[None], visual[None]
-    if audio.dim() != 3 or visual.dim() != 5 or audio.shape[:2] != visual.shape[:2]:
+    if audio.dim() != 3 or visual.dim() != 5 or audio.shape[:2] != visual.shape[:2] or audio.shape[1] == 0:
         raise InvalidInputError(
-            "features must be audio (N×)T×Da and visual (N×)T×H×W×Dv with the same clips and seconds, "
+            "features must be audio (N×)T×Da and visual (N×)T×H×W×Dv with the same clips and seconds, T ≥ 1, "
             f"got {tuple(audio.shape)} and {tuple(visual.shape)}"
         )
-    return {"audio": audio.mean(dim=1), "visual": visual.flatten(1, 3).mean(dim=1)}
+    return {"audio": audio, "visual": visual.mean(dim=(2, 3))}
 
 
 @dataclass(frozen=True)
 class SenseReference:
-    """One sense's training mean, shrunk precision matrix and the validation clips' distance quantile."""
+    """One sense's training mean and shrunk precision over seconds, and per clip length k = 1, 2, … the validation
+    clips' score quantile for their first k seconds (a longer clip uses the last)."""
 
     mean: Tensor  # D
     precision: Tensor  # D×D
-    threshold: float
+    thresholds: Tensor  # K
 
     @classmethod
     def fit(cls, train: Tensor, val: Tensor) -> SenseReference:
-        covariance = torch.cov(train.T)
+        """From N×T×D training and validation seconds."""
+        rows = train.flatten(0, 1)
+        covariance = torch.cov(rows.T)
         size = covariance.shape[0]
-        shrunk = (1 - SHRINKAGE) * covariance + SHRINKAGE * covariance.trace() / size * torch.eye(size)
-        fitted = cls(train.mean(dim=0), torch.linalg.inv(shrunk), 0.0)
-        return cls(fitted.mean, fitted.precision, float(torch.quantile(fitted.distance(val), QUANTILE)))
+        shrunk = (1 - SHRINKAGE) * covariance + SHRINKAGE * covariance.trace() / size * torch.eye(size).double()
+        mean, precision = rows.mean(dim=0), torch.linalg.inv(shrunk)
+        distances = _distances(val, mean, precision)  # N×T
+        lengths = range(1, val.shape[1] + 1)
+        thresholds = torch.stack([torch.quantile(distances[:, :k].mean(dim=1), QUANTILE) for k in lengths])
+        return cls(mean, precision, thresholds)
 
-    def distance(self, means: Tensor) -> Tensor:
-        """Mahalanobis distance of each N×D clip mean to the training mean."""
-        if means.shape[-1] != self.mean.shape[0]:
+    def score(self, clip_seconds: Tensor) -> tuple[float, float]:
+        """One clip's (score, threshold for its length) from its T×D seconds."""
+        if clip_seconds.shape[-1] != self.mean.shape[0]:
             raise InvalidInputError(
-                f"features of size {means.shape[-1]} do not fit a reference of size {self.mean.shape[0]}"
+                f"features of size {clip_seconds.shape[-1]} do not fit a reference of size {self.mean.shape[0]}"
             )
-        offset = means.double() - self.mean.double()
-        return torch.einsum("ni,ij,nj->n", offset, self.precision.double(), offset).clamp(min=0).sqrt()
+        length = min(len(clip_seconds), len(self.thresholds))
+        score = float(_distances(clip_seconds, self.mean, self.precision).mean())
+        return score, float(self.thresholds[length - 1])
+
+
+def _distances(rows: Tensor, mean: Tensor, precision: Tensor) -> Tensor:
+    """Mahalanobis distance of each …×D row to ``mean``."""
+    offset = rows.double() - mean.double()
+    return torch.einsum("...i,ij,...j->...", offset, precision.double(), offset).clamp(min=0).sqrt()
 
 
 @dataclass(frozen=True)
 class Familiarity:
-    """One clip's distance to the training clips per sense, beside the distance 99% of validation clips stay under."""
+    """One clip's score per sense (its seconds' mean distance to the training seconds), beside the score 99% of the
+    validation clips of its length stay under."""
 
     distances: dict[str, float]
     thresholds: dict[str, float]
@@ -117,17 +135,17 @@ class FeatureReference:
     @classmethod
     def fit(cls, encoder: str, train: tuple[Tensor, Tensor], val: tuple[Tensor, Tensor], source: str):
         """From (audio, visual) features of the training and validation clips."""
-        train_means, val_means = clip_means(*train), clip_means(*val)
-        senses = {sense: SenseReference.fit(train_means[sense], val_means[sense]) for sense in SENSES}
-        return cls(encoder, senses, len(train_means["audio"]), len(val_means["audio"]), source)
+        train_seconds, val_seconds = seconds(*train), seconds(*val)
+        senses = {sense: SenseReference.fit(train_seconds[sense], val_seconds[sense]) for sense in SENSES}
+        return cls(encoder, senses, len(train_seconds["audio"]), len(val_seconds["audio"]), source)
 
     def assess(self, audio: Tensor | np.ndarray, visual: Tensor | np.ndarray) -> Familiarity:
         """One clip's :class:`Familiarity` (features T×Da and T×H×W×Dv)."""
-        means = clip_means(audio, visual)
-        if len(means["audio"]) != 1:
-            raise InvalidInputError(f"assess takes one clip's features, got {len(means['audio'])} clips")
-        distances = {sense: float(self.senses[sense].distance(means[sense])[0]) for sense in SENSES}
-        return Familiarity(distances, {sense: self.senses[sense].threshold for sense in SENSES})
+        clip = seconds(audio, visual)
+        if len(clip["audio"]) != 1:
+            raise InvalidInputError(f"assess takes one clip's features, got {len(clip['audio'])} clips")
+        scores = {sense: self.senses[sense].score(clip[sense][0]) for sense in SENSES}
+        return Familiarity({sense: scores[sense][0] for sense in SENSES}, {sense: scores[sense][1] for sense in SENSES})
 
     def save(self, folder: str | os.PathLike) -> Path:
         description = {
@@ -138,7 +156,7 @@ class FeatureReference:
             "source": self.source,
             "quantile": QUANTILE,
             "shrinkage": SHRINKAGE,
-            "thresholds": {sense: self.senses[sense].threshold for sense in SENSES},
+            "thresholds": {sense: self.senses[sense].thresholds.tolist() for sense in SENSES},
         }
         state = {}
         for sense in SENSES:
@@ -162,7 +180,10 @@ def load_reference(folder: str | os.PathLike) -> FeatureReference | None:
             mean, precision = state[f"{sense}.mean"], state[f"{sense}.precision"]
             if mean.dim() != 1 or precision.shape != (len(mean), len(mean)):
                 raise ValueError(f"{sense} mean {tuple(mean.shape)} and precision {tuple(precision.shape)} differ")
-            senses[sense] = SenseReference(mean, precision, float(description["thresholds"][sense]))
+            thresholds = torch.tensor([float(value) for value in description["thresholds"][sense]])
+            if thresholds.dim() != 1 or len(thresholds) == 0:
+                raise ValueError(f"{sense} thresholds must be a non-empty list of numbers")
+            senses[sense] = SenseReference(mean, precision, thresholds)
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"the {what} {base} is damaged ({error}); rerun explorer demo reproduce.") from None
     source = str(description.get("source", ""))

@@ -137,13 +137,13 @@ def familiarity_note(model_path: str, clip) -> None:
         unlike = " and ".join(f"its {senses[sense]}" for sense in familiarity.unfamiliar)
         st.warning(
             f"Unlike the model's training clips: {unlike} lie farther from them than 99% of its validation clips "
-            f"do ({details} that distance). A model can be confidently wrong on such a clip, so read the labels and "
-            "maps as what this model does with it, not as what the clip shows."
+            f"of this length do ({details} that distance). A model can be confidently wrong on such a clip, so "
+            "read the labels and maps as what this model does with it, not as what the clip shows."
         )
     else:
         st.caption(
             f"Like the model's training clips: sound and frames lie within the distance 99% of its validation "
-            f"clips stay under ({details} of it)."
+            f"clips of this length stay under ({details} of it)."
         )
     st.caption(f"Compared with: {reference.source}.")
 
