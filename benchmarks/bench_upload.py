@@ -1,7 +1,8 @@
 """A 10 s 720p upload to its explanation with the demo STAN and its pretrained encoders (target < 1.5 s on this CPU).
 
-Prints the whole path (decode + resize + both encoders + STAN) beside the bare forward passes of the two encoder
-networks on the same inputs, measured in this run; the last line is ``upload_seconds <whole path>``.
+Prints the whole path (decode + resize + both encoders + STAN + the familiarity check the Upload page shows) beside
+the bare forward passes of the two encoder networks on the same inputs, measured in this run; the last line is
+``upload_seconds <whole path>``.
 
     python benchmarks/bench_upload.py [--checkpoint checkpoints/demo/stan]
 """
@@ -17,6 +18,7 @@ import torch
 from bench_encode import best_of, make_video
 
 from explorer.explain import checkpoint_encoder
+from explorer.explain.familiarity import reference_for
 from explorer.media import load_clip
 from explorer.models import load_checkpoint
 
@@ -30,6 +32,7 @@ def main() -> None:
     print(f"torch threads {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f}")
     model = load_checkpoint(args.checkpoint)
     encoder = checkpoint_encoder(model)
+    reference = reference_for(model)
     with tempfile.TemporaryDirectory() as temporary:
         path = make_video(Path(temporary) / "upload.mp4", 10, 1280, 720)
 
@@ -38,6 +41,8 @@ def main() -> None:
             audio, visual = encoder.encode(clip)
             with torch.no_grad():
                 model(audio[None], visual[None])
+            if reference is not None:
+                reference.assess(audio, visual)
 
         clip = load_clip(path, frames_per_segment=encoder.frames_per_segment)
         decode = best_of(3, lambda: load_clip(path, frames_per_segment=encoder.frames_per_segment))
@@ -52,7 +57,7 @@ def main() -> None:
         ("decode 10 s 720p (one frame per second kept)", decode, ""),
         (f"bare visual forward ({encoder.visual_part.name}, {len(frames)} frames)", visual_bare, ""),
         (f"bare audio forward ({encoder.audio_part.name}, {len(examples)} segments)", audio_bare, ""),
-        ("whole path: decode + front ends + encoders + STAN", whole_seconds, "< 1.5 s"),
+        ("whole path: decode + front ends + encoders + STAN + familiarity", whole_seconds, "< 1.5 s"),
     ]
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     for name, seconds, target in rows:
