@@ -329,6 +329,24 @@ def test_upload_says_whether_the_clip_is_like_the_training_clips():
     assert any(c.value.startswith("Like the model's training clips") for c in app.caption)
 
 
+@pytest.mark.parametrize("damage", ["missing", "damaged"])
+def test_upload_without_a_usable_feature_reference_still_explains(damage, tmp_path, monkeypatch):
+    """The familiarity check is an extra: with no reference, or a damaged one, the page says so in a caption and the
+    explanation still shows."""
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for path in (checkpoints_dir() / "demo").glob("stan.*"):
+        shutil.copy(path, folder / path.name)
+    if damage == "damaged":
+        (folder / "feature_reference.json").write_text("{not json")
+    monkeypatch.setenv("EXPLORER_CHECKPOINTS_DIR", str(tmp_path))
+    app = upload(run_app("upload"), "duck.mp4", (VIDEOS_DIR / "duck_quacking.mp4").read_bytes())
+    assert_clean(app)
+    assert app.get("image") and not any("Unlike the model's training clips" in w.value for w in app.warning)
+    expected = "has no feature reference" if damage == "missing" else "No familiarity check: the feature reference"
+    assert any(expected in c.value for c in app.caption), [c.value for c in app.caption]
+
+
 @pytest.mark.parametrize(
     "name, content",
     [

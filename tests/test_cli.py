@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ from explorer.data import load_dataset
 from explorer.data.features import FeatureStore
 from explorer.errors import CheckpointError
 from explorer.models import load_checkpoint
+from explorer.paths import REPO_ROOT
 
 AUDIO_DIM, VISUAL_DIM, GRID = 8, 6, (2, 2)
 CLASSES_USED = 3  # samples come from a few classes so that 40 clips are learnable
@@ -395,6 +397,27 @@ def test_explain_prints_and_writes_attention(demo_run, tmp_path, capsys):
     assert report["classes"] == classes and report["predicted"][0] == report["predictions"][0]["class"]
     assert report["class"]["name"] == classes[1] and len(report["class"]["cam_peaks"]) == 10
     assert all(0 <= peak["row"] < 7 and 0 <= peak["column"] < 7 for peak in report["space_peaks"])
+
+
+def test_explain_reports_how_familiar_a_clip_is(tmp_path, capsys):
+    """The demo STAN on a real video: ``familiarity`` names both senses; with the reference damaged, the explanation
+    still comes, with one sentence about the check."""
+    demo = REPO_ROOT / "checkpoints" / "demo"
+    clip = REPO_ROOT / "assets" / "real" / "videos" / "chelsea_mewing.mp4"
+    out = tmp_path / "explain.json"
+    assert cli.main(["explain", str(demo / "stan"), str(clip), "--json", str(out)]) == 0
+    assert "unlike its training clips in audio and visual" in capsys.readouterr().out
+    assert json.loads(out.read_text())["familiarity"]["unfamiliar"] == ["audio", "visual"]
+    copied = tmp_path / "checkpoints"
+    copied.mkdir()
+    for path in demo.glob("stan.*"):
+        shutil.copy(path, copied / path.name)
+    (copied / "feature_reference.json").write_text("{not json")
+    (copied / "feature_reference.safetensors").write_bytes(b"")
+    assert cli.main(["explain", str(copied / "stan"), str(clip), "--json", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "No familiarity check: the feature reference" in captured.err and "Traceback" not in captured.err
+    assert json.loads(out.read_text())["familiarity"] is None
 
 
 def test_explain_unknown_class(demo_run, capsys):

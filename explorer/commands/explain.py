@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from explorer.commands.options import write_json
-from explorer.errors import DataError
+from explorer.errors import DataError, ExplorerError
 
 TOP = 5  # predictions listed
 
@@ -43,7 +44,11 @@ def explain_file(model, path: str | Path, class_name: str | None = None) -> dict
     audio, visual = encoder.encode(load_clip(path, frames_per_segment=encoder.frames_per_segment))
     result = explain_features(model, audio, visual)
     report = {"clip": str(path), "model": model.name, "model_label": display_name(model), **result.to_json(classes)}
-    reference = reference_for(model)
+    try:
+        reference = reference_for(model)
+    except ExplorerError as error:  # a damaged reference beside the checkpoint: the explanation itself stands
+        print(f"No familiarity check: {error}", file=sys.stderr)
+        reference = None
     report["familiarity"] = None if reference is None else reference.assess(audio, visual).to_json()
     if class_name is not None:
         k = classes.index(class_name)
