@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 
-from explorer.demo.scoring import evaluate_demo_model
+from demo_levers import TEST_SEED as LEVER_SEED
+
+from explorer.demo.scoring import evaluate_demo_model, tvd_ratio
 from explorer.demo.training import FULL, demo_encoder, extract_splits
+from explorer.evaluation import perturbation
 from explorer.models.checkpoint import load_checkpoint
 
-# Seeds the project already uses: train 1, val 2, card 3, levers 5, test floors 9001, samples (see FULL).
-USED_SEEDS = {FULL.train_seed, FULL.val_seed, FULL.test_seed, FULL.sample_seed, 5, 9001}
+TEST_FLOORS_SEED = 9001  # tests/test_demo_models.py's UNSEEN_SEED
+# Seeds the project already uses: train, val, card, samples (FULL), the levers' and the test floors'.
+USED_SEEDS = {FULL.train_seed, FULL.val_seed, FULL.test_seed, FULL.sample_seed, LEVER_SEED, TEST_FLOORS_SEED}
 
 
 def main() -> None:
@@ -42,7 +45,10 @@ def main() -> None:
     for path in args.checkpoint:
         model = load_checkpoint(path)
         card = evaluate_demo_model(model, test, FULL)
-        every = evaluate_demo_model(model, test, replace(FULL, tvd_clips=args.clips))["tvd_ratio_at_sigma2_1"]
+        curves = perturbation(
+            model, test.dataset(), FULL.sigma2_levels, FULL.tvd_draws, seed=FULL.seed, sampling=FULL.tvd_sampling
+        )
+        every = tvd_ratio(curves)  # the same test on every clip, not only the card's first tvd_clips
         card["tvd_ratio_all_clips"] = every
         results[path] = card
         print(

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from explorer.artifacts import read_description, read_weights, save_artifact
+from explorer.artifacts import description_path, read_description, read_weights, save_artifact, weights_path
 from explorer.errors import CheckpointError, InvalidInputError
 
 REFERENCE_NAME = "feature_reference"
@@ -168,12 +168,12 @@ class FeatureReference:
 def load_reference(folder: str | os.PathLike) -> FeatureReference | None:
     """The reference stored in a checkpoint folder; None when the folder has none. A damaged one is one sentence."""
     base = Path(folder) / REFERENCE_NAME
-    json_path = base.with_name(base.name + ".json")
+    json_path = description_path(base)
     if not json_path.is_file():
         return None
     what = "feature reference"
     description = read_description(json_path, what, keys=("encoder", "thresholds", "train_clips", "val_clips"))
-    state = read_weights(base.with_name(base.name + ".safetensors"), f"{what}'s weights file")
+    state = read_weights(weights_path(base), f"{what}'s weights file")
     try:
         senses = {}
         for sense in SENSES:
