@@ -55,7 +55,9 @@ class Recipe:
     # Frozen pretrained encoders (docs/ENCODERS.md says why these): audio and visual network, and the visual map.
     audio_encoder: str = "aisfx"
     visual_encoder: str = "efficientnet_lite0"
-    encoder_config: dict = field(default_factory=lambda: {"layer": "stride16", "frames_per_segment": 1})
+    encoder_config: dict = field(
+        default_factory=lambda: {"layer": "stride16+concepts", "output_stride": 16, "frames_per_segment": 1}
+    )
     object_scale: float = OBJECT_SCALE
     epochs: int = 60
     patience: int = 10

@@ -8,8 +8,9 @@ to [-1, 1], as the TF release was trained.
 ``layer`` picks the map STAN consumes: ``"head"`` (1×1 conv to 1280 channels, the network's last feature map) or
 ``"blocks"`` (the 320-channel output of the last inverted-residual block) or ``"stride16"`` (the 112-channel output
 of the fifth stage, a 14×14 grid at 224 px) or ``"concepts"`` (the network's own ImageNet classifier applied to
-each cell of the head, its probabilities summed over :data:`IMAGENET_CONCEPTS`, as log-probabilities: a map whose
-channels keep ImageNet's meaning, so a model trained on drawings reads real photos the same way).
+each cell of the head, its probabilities summed over :data:`IMAGENET_CONCEPTS`: a map whose channels keep
+ImageNet's meaning, so a model trained on drawings reads real photos through the same channels) or
+``"stride16+concepts"`` (both side by side on the 14×14 grid, the demo's map).
 ``frame_size=448`` also gives 14×14 maps of the head, the last block and the concepts, at four times the cost;
 ``output_stride=16`` gives them at about 1.6 times (timm dilates the last stride-2 stage instead, as DeepLab does).
 """
@@ -68,13 +69,18 @@ IMAGENET_CONCEPTS: dict[str, tuple[int, ...]] = {
     "two-wheelers": (665, 670, 671),
     "people's clothes": (400, 457, 465, 610, 617, 652, 834, 841, 869, 906, 982, 983),
 }
-CONCEPT_FLOOR = 1e-4  # probability added before the log, so a concept ImageNet rules out reads about -9, not -inf
+# Concept probabilities are scaled by this: on the demo's clips the stride-16 channels' std is 6.1 and the
+# probabilities' 0.107, so ×60 puts them on one scale. Beside the stride-16 map, ×1 and ×10 left them unused (weight
+# decay prefers the larger channels) and STAN named 4 and 5 of the 10 real videos; ×60 named 8
+# (benchmarks/visual_maps.py, docs/DEMO.md). It also makes the perturbation test's σ² = 1 mean the same on both.
+CONCEPT_GAIN = 60.0
 # layer → (channels, input pixels per cell, blocks run)
 LAYERS = {
     "head": (1280, 32, 7),
     "blocks": (320, 32, 7),
     "stride16": (112, 16, 5),
     "concepts": (len(IMAGENET_CONCEPTS) + 1, 32, 7),
+    "stride16+concepts": (112 + len(IMAGENET_CONCEPTS) + 1, 16, 5),  # at output stride 16; the rest runs after
 }
 BLOCKS_PER_STAGE = (1, 2, 2, 3, 3, 4, 1)  # EfficientNet-B0/Lite0's repeats; the first stage is depthwise-separable
 
@@ -120,13 +126,13 @@ def build_network(output_stride: int = 32):
     return timm.create_model("tf_efficientnet_lite0", pretrained=False, output_stride=output_stride)
 
 
-def concept_log_probs(classifier: torch.nn.Linear, head: Tensor) -> Tensor:
+def concept_map(classifier: torch.nn.Linear, head: Tensor) -> Tensor:
     """N×1280×H×W head → N×(concepts + 1)×H×W: each cell's ImageNet probabilities summed per concept (the last
-    channel: every other class), as log-probabilities."""
+    channel: every other class), times :data:`CONCEPT_GAIN`."""
     probabilities = classifier(head.permute(0, 2, 3, 1)).softmax(-1)
     groups = [probabilities[..., list(indices)].sum(-1) for indices in IMAGENET_CONCEPTS.values()]
     groups.append((1 - torch.stack(groups, -1).sum(-1)).clamp(min=0))
-    return (torch.stack(groups, 1) + CONCEPT_FLOOR).log()
+    return CONCEPT_GAIN * torch.stack(groups, 1)
 
 
 @register_encoder("efficientnet_lite0")
@@ -147,6 +153,8 @@ class EfficientNetLite0Encoder(Encoder):
             raise ValueError(f"efficientnet_lite0: frame_size must be a positive multiple of 32, got {frame_size}")
         if output_stride not in (16, 32):
             raise ValueError(f"efficientnet_lite0: output_stride must be 16 or 32, got {output_stride}")
+        if layer == "stride16+concepts" and output_stride != 16:
+            raise ValueError("efficientnet_lite0: layer 'stride16+concepts' needs output_stride=16 (both maps 14×14)")
         config = {"layer": layer, "frame_size": frame_size, "frames_per_segment": frames_per_segment}
         if output_stride != 32:  # only then, so that the cards and feature caches of stride-32 encoders keep their keys
             config["output_stride"] = output_stride
@@ -162,10 +170,13 @@ class EfficientNetLite0Encoder(Encoder):
         network = self.network
         maps = network.bn1(network.conv_stem(frames.contiguous(memory_format=torch.channels_last)))
         maps = network.blocks[: self.stages](maps)
-        if self.layer == "blocks" or self.layer == "stride16":
+        if self.layer in ("blocks", "stride16"):
             return maps
+        if self.layer == "stride16+concepts":
+            head = network.bn2(network.conv_head(network.blocks[self.stages :](maps)))
+            return torch.cat([maps, concept_map(network.classifier, head)], 1)
         head = network.bn2(network.conv_head(maps))
-        return concept_log_probs(network.classifier, head) if self.layer == "concepts" else head
+        return concept_map(network.classifier, head) if self.layer == "concepts" else head
 
     def imagenet_logits(self, frames: Tensor) -> Tensor:
         """N×3×S×S normalised frames → N×1000 ImageNet logits (the head this encoder otherwise drops)."""
