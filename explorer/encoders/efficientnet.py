@@ -126,13 +126,13 @@ def build_network(output_stride: int = 32):
     return timm.create_model("tf_efficientnet_lite0", pretrained=False, output_stride=output_stride)
 
 
-def concept_map(classifier: torch.nn.Linear, head: Tensor) -> Tensor:
+def concept_map(classifier: torch.nn.Linear, head: Tensor, gain: float = CONCEPT_GAIN) -> Tensor:
     """N×1280×H×W head → N×(concepts + 1)×H×W: each cell's ImageNet probabilities summed per concept (the last
-    channel: every other class), times :data:`CONCEPT_GAIN`."""
+    channel: every other class), times ``gain``."""
     probabilities = classifier(head.permute(0, 2, 3, 1)).softmax(-1)
     groups = [probabilities[..., list(indices)].sum(-1) for indices in IMAGENET_CONCEPTS.values()]
     groups.append((1 - torch.stack(groups, -1).sum(-1)).clamp(min=0))
-    return CONCEPT_GAIN * torch.stack(groups, 1)
+    return gain * torch.stack(groups, 1)
 
 
 @register_encoder("efficientnet_lite0")
@@ -146,6 +146,7 @@ class EfficientNetLite0Encoder(Encoder):
         frame_size: int = 224,
         frames_per_segment: int = 1,
         output_stride: int = 32,
+        concept_gain: float = CONCEPT_GAIN,
     ):
         if layer not in LAYERS:
             raise ValueError(f"efficientnet_lite0: layer must be one of {', '.join(LAYERS)}, got {layer!r}")
@@ -156,12 +157,15 @@ class EfficientNetLite0Encoder(Encoder):
         if layer == "stride16+concepts" and output_stride != 16:
             raise ValueError("efficientnet_lite0: layer 'stride16+concepts' needs output_stride=16 (both maps 14×14)")
         config = {"layer": layer, "frame_size": frame_size, "frames_per_segment": frames_per_segment}
-        if output_stride != 32:  # only then, so that the cards and feature caches of stride-32 encoders keep their keys
+        # Recorded only when not the default, so that the cards and feature caches of other encoders keep their keys.
+        if output_stride != 32:
             config["output_stride"] = output_stride
+        if concept_gain != CONCEPT_GAIN:
+            config["concept_gain"] = concept_gain
         super().__init__(weights=weights, **config)
         self.layer, (self.visual_dim, layer_stride, self.stages) = layer, LAYERS[layer]
         self.stride = min(layer_stride, output_stride)
-        self.frame_size, self.frames_per_segment = frame_size, frames_per_segment
+        self.frame_size, self.frames_per_segment, self.concept_gain = frame_size, frames_per_segment, concept_gain
         self.network = build_network(output_stride)
         self.load_weights(self.network, weights, IMAGENET_LITE0, lambda path: timm_state_dict(load_torch_weights(path)))
         self.to(memory_format=torch.channels_last)
@@ -174,9 +178,9 @@ class EfficientNetLite0Encoder(Encoder):
             return maps
         if self.layer == "stride16+concepts":
             head = network.bn2(network.conv_head(network.blocks[self.stages :](maps)))
-            return torch.cat([maps, concept_map(network.classifier, head)], 1)
+            return torch.cat([maps, concept_map(network.classifier, head, self.concept_gain)], 1)
         head = network.bn2(network.conv_head(maps))
-        return concept_map(network.classifier, head) if self.layer == "concepts" else head
+        return concept_map(network.classifier, head, self.concept_gain) if self.layer == "concepts" else head
 
     def imagenet_logits(self, frames: Tensor) -> Tensor:
         """N×3×S×S normalised frames → N×1000 ImageNet logits (the head this encoder otherwise drops)."""
