@@ -7,7 +7,8 @@ neighbourhoods of the demo's things (``IMAGENET_CONCEPTS``). Each row trains the
 checkpoints picked as the recipe picks them) on one map, and scores it on test seed 5 (used by nothing else, as in
 benchmarks/demo_levers.py) and on the real test videos (``explorer.demo.real``): their top class on the ten of known
 classes, and the highest probability on the three the demo does not know (under 0.5 is what the app calls unsure).
-The first row is the committed STAN (the recipe's map, ``stride16+concepts@16``), not retrained. Prints Markdown; ``--json`` keeps every number.
+The first row is the committed STAN (the recipe's map, ``stride16+concepts@16``), not retrained. Prints Markdown;
+``--json`` keeps every number.
 
     python benchmarks/visual_maps.py stride16 concepts@16 "stride16+concepts@16*1" "stride16+concepts@16*10" \
         --json reports/demo/visual_maps.json
