@@ -12,7 +12,7 @@ each cell of the head, its probabilities summed over :data:`IMAGENET_CONCEPTS`: 
 ImageNet's meaning, so a model trained on drawings reads real photos through the same channels) or
 ``"stride16+concepts"`` (both side by side on the 14×14 grid, the demo's map).
 ``frame_size=448`` also gives 14×14 maps of the head, the last block and the concepts, at four times the cost;
-``output_stride=16`` gives them at about 1.6 times (timm dilates the last stride-2 stage instead, as DeepLab does).
+``output_stride=16`` gives them at about the same cost (timm dilates the last stride-2 stage instead, as DeepLab does).
 """
 
 from __future__ import annotations
