@@ -41,7 +41,10 @@ def map_encoder(spec: str):
     spec, _, gain = spec.partition("*")
     layer, _, stride = spec.partition("@")
     config = {"frames_per_segment": FULL.encoder_config["frames_per_segment"], "layer": layer}
-    config.update({"output_stride": int(stride)} if stride else {}, **({"concept_gain": float(gain)} if gain else {}))
+    if stride:
+        config["output_stride"] = int(stride)
+    if gain:
+        config["concept_gain"] = float(gain)
     return create_encoder(f"{FULL.audio_encoder}+{FULL.visual_encoder}", **config)
 
 

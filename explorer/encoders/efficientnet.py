@@ -70,8 +70,8 @@ IMAGENET_CONCEPTS: dict[str, tuple[int, ...]] = {
     "people's clothes": (400, 457, 465, 610, 617, 652, 834, 841, 869, 906, 982, 983),
 }
 # Concept probabilities are scaled by this: on the demo's clips the stride-16 channels' std is 6.1 and the
-# probabilities' 0.107, so ×60 puts them on one scale. Beside the stride-16 map, ×1 and ×10 left them unused (weight
-# decay prefers the larger channels) and STAN named 4 and 5 of the 10 real videos; ×60 named 8
+# probabilities' 0.107, so ×60 puts them on one scale. Beside the stride-16 map, ×1 and ×10 left them nearly unused
+# (weight decay prefers the larger channels) and STAN named 4 and 5 of the 10 real videos; ×60 named 9
 # (benchmarks/visual_maps.py, docs/DEMO.md). It also makes the perturbation test's σ² = 1 mean the same on both.
 CONCEPT_GAIN = 60.0
 # layer → (channels, input pixels per cell, blocks run)
@@ -176,11 +176,12 @@ class EfficientNetLite0Encoder(Encoder):
         maps = network.blocks[: self.stages](maps)
         if self.layer in ("blocks", "stride16"):
             return maps
-        if self.layer == "stride16+concepts":
-            head = network.bn2(network.conv_head(network.blocks[self.stages :](maps)))
-            return torch.cat([maps, concept_map(network.classifier, head, self.concept_gain)], 1)
-        head = network.bn2(network.conv_head(maps))
-        return concept_map(network.classifier, head, self.concept_gain) if self.layer == "concepts" else head
+        # Only "stride16+concepts" stops early to keep its stride-16 map; the others ran every block already.
+        head = network.bn2(network.conv_head(network.blocks[self.stages :](maps)))
+        if self.layer == "head":
+            return head
+        concepts = concept_map(network.classifier, head, self.concept_gain)
+        return torch.cat([maps, concepts], 1) if self.layer == "stride16+concepts" else concepts
 
     def imagenet_logits(self, frames: Tensor) -> Tensor:
         """N×3×S×S normalised frames → N×1000 ImageNet logits (the head this encoder otherwise drops)."""
