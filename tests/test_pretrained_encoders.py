@@ -224,3 +224,30 @@ def test_concept_map_names_the_photo_where_it_is(photo, concept):
     assert torch.allclose(maps.sum(0), torch.tensor(CONCEPT_GAIN), atol=1e-3)
     best_cell = maps.flatten(1).max(1).values
     assert list(IMAGENET_CONCEPTS)[int(best_cell[:-1].argmax())] == concept
+
+
+def test_folded_batch_norms_keep_the_networks_outputs(lite0):
+    """The encoders fold each BatchNorm into its convolution: no BatchNorm is left, and the features equal those of
+    the unfolded networks with the packaged weights (EfficientNet's logits are checked against the reference code
+    above; here its maps and aiSFX's trunk)."""
+    from explorer.encoders.aisfx import EmbeddingNet
+    from explorer.encoders.efficientnet import build_network
+
+    aisfx = create_encoder("aisfx")
+    for encoder in (lite0, aisfx):
+        assert not any(isinstance(module, torch.nn.BatchNorm2d) for module in encoder.modules())
+    plain_trunk = EmbeddingNet().eval()
+    plain_trunk.load_state_dict(load_aisfx_state(AISFX_WEIGHTS.path()))
+    plain_network = build_network().eval()
+    plain_network.load_state_dict(timm_state_dict(load_torch_weights(IMAGENET_LITE0.path())))
+    torch.manual_seed(0)
+    spectrograms, frames = torch.rand(3, FRAMES_PER_SEGMENT, 96), torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        assert torch.allclose(aisfx.embed_audio(spectrograms), plain_trunk(spectrograms), atol=1e-4, rtol=1e-4)
+        head = plain_network.forward_head(plain_network.forward_features(frames), pre_logits=True)
+        assert torch.allclose(
+            lite0.network.forward_head(lite0.network.forward_features(frames), pre_logits=True),
+            head,
+            atol=1e-4,
+            rtol=1e-4,
+        )

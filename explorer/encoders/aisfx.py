@@ -20,6 +20,7 @@ import torchaudio.functional
 from torch import Tensor, nn
 
 from explorer.encoders.base import Encoder
+from explorer.encoders.folding import fold_batch_norms
 from explorer.encoders.registry import register_encoder
 from explorer.encoders.weights import PackagedWeights
 from explorer.errors import CheckpointError
@@ -129,6 +130,8 @@ class AiSFXEncoder(Encoder):
         super().__init__(weights=weights)
         self.trunk = EmbeddingNet()
         self.load_weights(self.trunk, weights, AISFX_WEIGHTS, load_aisfx_state)
+        # Frozen, so each BatchNorm folds into its convolution (saved encoders hold the folded weights).
+        fold_batch_norms((block, f"conv{i}", f"bn{i}") for block in self.trunk.children() for i in (1, 2))
 
     def audio_input(self, clip) -> Tensor:
         """T×41×96: each segment's own frames (the waveform zero-padded so that the last one has all of them)."""

@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 
 from explorer.encoders.base import Encoder
+from explorer.encoders.folding import fold_batch_norms
 from explorer.encoders.registry import register_encoder
 from explorer.encoders.weights import PackagedWeights, load_torch_weights
 from explorer.errors import WeightsError
@@ -95,6 +96,12 @@ _INVERTED_RESIDUAL = {
     "_bn2": "bn3",
 }
 _TOP = {"_conv_stem": "conv_stem", "_bn0": "bn1", "_conv_head": "conv_head", "_bn1": "bn2", "_fc": "classifier"}
+# Each convolution and the BatchNorm after it, by timm's module class (49 pairs in all).
+CONV_NORMS = {
+    "EfficientNet": (("conv_stem", "bn1"), ("conv_head", "bn2")),
+    "DepthwiseSeparableConv": (("conv_dw", "bn1"), ("conv_pw", "bn2")),
+    "InvertedResidual": (("conv_pw", "bn1"), ("conv_dw", "bn2"), ("conv_pwl", "bn3")),
+}
 
 
 def timm_state_dict(state: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -168,6 +175,12 @@ class EfficientNetLite0Encoder(Encoder):
         self.frame_size, self.frames_per_segment, self.concept_gain = frame_size, frames_per_segment, concept_gain
         self.network = build_network(output_stride)
         self.load_weights(self.network, weights, IMAGENET_LITE0, lambda path: timm_state_dict(load_torch_weights(path)))
+        # Frozen, so each BatchNorm folds into its convolution (saved encoders hold the folded weights).
+        fold_batch_norms(
+            (module, conv, norm)
+            for module in self.network.modules()
+            for conv, norm in CONV_NORMS.get(type(module).__name__, ())
+        )
         self.to(memory_format=torch.channels_last)
 
     def embed_frames(self, frames: Tensor) -> Tensor:
