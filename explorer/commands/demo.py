@@ -33,6 +33,12 @@ def add_parser(subparsers) -> None:
         metavar="NAMES",
         help="retrain only these checkpoints (comma-separated, e.g. stan); keep the others, rewrite the report",
     )
+    reproduce.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that encode, train and score side by side (default: one per core torch uses; 1: all here)",
+    )
     reproduce.set_defaults(run=run_reproduce)
 
 
@@ -52,6 +58,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
     from explorer.demo.reproduce import reproduce
     from explorer.demo.training import FULL, QUICK
+    from explorer.demo.workers import default_workers
 
     summary = reproduce(
         Path(args.out),
@@ -60,6 +67,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
         QUICK if args.quick else FULL,
         cache=Path(args.cache) if args.cache else None,
         only=args.only,
+        workers=args.workers or default_workers(),
     )
     print(
         "stage times: " + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in summary["stage_seconds"].items())

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from explorer.atomic import write_atomically
 from explorer.demo.corpus import iter_decoded_scenes
 from explorer.demo.scene import OBJECT_SCALE
+from explorer.demo.workers import run_jobs
 from explorer.encoders import Encoder
 from explorer.paths import demo_cache_dir
 
@@ -143,16 +144,27 @@ def cached_features(
     object_scale: float = OBJECT_SCALE,
     cache: Path | None = None,
     progress: bool = True,
+    workers: int = 1,
 ) -> tuple[list[str], dict[str, torch.Tensor], list[dict[str, torch.Tensor]]]:
-    """(video ids, ground truth arrays, one {audio, visual} dict per encoder) for clips 0 … n-1 of ``seed``."""
+    """(video ids, ground truth arrays, one {audio, visual} dict per encoder) for clips 0 … n-1 of ``seed``; the
+    missing chunks are rendered and encoded by ``workers`` processes (:mod:`explorer.demo.workers`)."""
     folder = demo_cache_dir(cache) / corpus_key()
     keys = [encoder_key(encoder) for encoder in encoders]
-    ids, truth_parts, feature_parts = [], [], [[] for _ in encoders]
-    chunks = range((n + CHUNK - 1) // CHUNK)
-    for chunk in tqdm(chunks, desc=f"features seed {seed}", disable=not progress, leave=False):
+    plans = []  # (chunk, clips used, clips in the file, truth path, feature paths)
+    for chunk in range((n + CHUNK - 1) // CHUNK):
         count = min(CHUNK, n - chunk * CHUNK)
-        clips, truth_path, paths = _chunk_paths(folder, keys, seed, object_scale, chunk, count)
+        plans.append((chunk, count, *_chunk_paths(folder, keys, seed, object_scale, chunk, count)))
+    missing = [plan for plan in plans if not all(path.is_file() for path in (plan[3], *plan[4]))]
+
+    def fill(plan) -> None:
+        chunk, _, clips, truth_path, paths = plan
         _fill_chunk(encoders, truth_path, paths, seed, object_scale, chunk, clips)
+
+    filled = run_jobs(fill, missing, workers)
+    for _ in tqdm(filled, total=len(missing), desc=f"features seed {seed}", disable=not progress, leave=False):
+        pass
+    ids, truth_parts, feature_parts = [], [], [[] for _ in encoders]
+    for _, count, _, truth_path, paths in plans:
         for index, path in enumerate(paths):
             feature_parts[index].append({key: value[:count] for key, value in load_file(str(path)).items()})
         with safe_open(str(truth_path), "pt") as handle:  # one read: the arrays and the ids in the metadata

@@ -27,6 +27,7 @@ from explorer.demo.tables import (
     targets_table,
 )
 from explorer.demo.training import DEMO_CHECKPOINTS, FULL, PRESET_CHECKPOINTS, FeatureSplit, Recipe, extract_features
+from explorer.demo.workers import run_jobs
 from explorer.errors import CheckpointError, DataError
 from explorer.evaluation import annotated_clips, evaluate_methods, json_ready
 from explorer.explain import checkpoint_encoder, overlay_on_image, upsample_space
@@ -148,9 +149,16 @@ def figure4(model: AVModel, test: FeatureSplit, path: Path) -> None:
 
 
 def write_report(
-    models: dict[str, AVModel], test: FeatureSplit, results: dict, out: Path, recipe: Recipe, source: str
+    models: dict[str, AVModel],
+    test: FeatureSplit,
+    results: dict,
+    out: Path,
+    recipe: Recipe,
+    source: str,
+    workers: int = 1,
 ) -> dict:
-    """README.md (tables), report.json (every number), figure3.png and figure4.png in ``out``."""
+    """README.md (tables), report.json (every number), figure3.png and figure4.png in ``out``; ``workers``
+    processes score the explanation methods, one model each."""
     out = make_folder(Path(out), "report")
     targets = check_targets(results["stan"]) if "stan" in results else {}
     figure3(results, out / "figure3.png")
@@ -158,7 +166,7 @@ def write_report(
         figure4(models["stan"], test, out / "figure4.png")
     statistics = attention_statistics(models, test)
     scale = feature_scale(test)
-    methods, references = method_scores(models, test, recipe)
+    methods, references = method_scores(models, test, recipe, workers)
     report = {
         "test_set": {"clips": len(test.labels), "source": source},
         "recipe": recipe.describe(),
@@ -208,20 +216,23 @@ def write_report(
     return report
 
 
-def method_scores(models: dict[str, AVModel], test: FeatureSplit, recipe: Recipe) -> tuple[dict, dict]:
+def method_scores(
+    models: dict[str, AVModel], test: FeatureSplit, recipe: Recipe, workers: int = 1
+) -> tuple[dict, dict]:
     """Every explanation method on METHOD_MODELS over the first ``recipe.method_clips`` test clips, and the trivial
     references on those clips: the centre point's hit rate, a uniform map's energy in the mask, "every second"."""
     split = test.head(recipe.method_clips)
     items = [split.dataset()[index] for index in range(len(split.labels))]
     masks = None if split.event_masks is None else list(split.event_masks)
     clips = annotated_clips(items, list(split.time_masks), masks)
-    scores = {
-        name: evaluate_methods(
+    names = [name for name in METHOD_MODELS if name in models]
+
+    def score(name: str) -> dict:
+        return evaluate_methods(
             models[name], clips, recipe.methods or list_methods(), draws=recipe.tvd_draws, seed=recipe.seed
         )
-        for name in METHOD_MODELS
-        if name in models
-    }
+
+    scores = dict(zip(names, run_jobs(score, names, workers)))
     segment_masks = [clip.space_masks for clip in clips if clip.space_masks is not None]
     time_masks = [clip.time_mask for clip in clips if clip.time_mask is not None]
     areas = [mask.mean() for masks in segment_masks for mask in masks if mask.any()]

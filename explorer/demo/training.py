@@ -162,10 +162,12 @@ def extract_splits(
     keep_clips: int = 0,
     cache: Path | None = None,
     progress: bool = True,
+    workers: int = 1,
 ) -> list[FeatureSplit]:
     """Render ``n`` clips of ``seed`` once and encode them as the app would encode their mp4s, once per encoder
-    (cached, see :mod:`explorer.demo.feature_cache`); one split per encoder, with the ground truth."""
-    ids, truth, features = cached_features(encoders, n, seed, object_scale, cache, progress=progress)
+    (cached, see :mod:`explorer.demo.feature_cache`; ``workers`` processes fill the missing chunks); one split per
+    encoder, with the ground truth."""
+    ids, truth, features = cached_features(encoders, n, seed, object_scale, cache, progress=progress, workers=workers)
     scenes = (
         list(iter_scenes(keep_clips, seed, fps=APP_FPS, size=APP_SIZE, object_scale=object_scale)) if keep_clips else []
     )
