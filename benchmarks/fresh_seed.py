@@ -17,6 +17,7 @@ from demo_levers import TEST_SEED as LEVER_SEED
 
 from explorer.demo.scoring import evaluate_demo_model, tvd_ratio
 from explorer.demo.training import FULL, demo_encoder, extract_splits
+from explorer.demo.workers import default_workers
 from explorer.evaluation import perturbation
 from explorer.models.checkpoint import load_checkpoint
 
@@ -40,10 +41,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, required=True, help="a demo seed no one has used")
     parser.add_argument("--clips", type=int, default=FULL.test_clips)
     parser.add_argument("--json", help="write every number here")
+    parser.add_argument("--workers", type=int, default=default_workers(), help="processes that encode the clips")
     args = parser.parse_args()
     if args.seed in USED_SEEDS:
         parser.error(f"seed {args.seed} is already used by the project ({sorted(USED_SEEDS)}); pick another")
-    (test,) = extract_splits([demo_encoder(FULL)], args.clips, args.seed, FULL.object_scale)
+    (test,) = extract_splits([demo_encoder(FULL)], args.clips, args.seed, FULL.object_scale, workers=args.workers)
     print(f"{args.clips} clips of demo seed {args.seed}; TVD at σ² = 1 with {FULL.tvd_draws} draws\n")
     print(
         "| checkpoint | top-1 | F | A^t MAE soft / binary | every second | CAV MAE | A^s hit 15 px / strict | "

@@ -67,7 +67,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
         QUICK if args.quick else FULL,
         cache=Path(args.cache) if args.cache else None,
         only=args.only,
-        workers=args.workers or default_workers(),
+        workers=default_workers() if args.workers is None else args.workers,
     )
     print(
         "stage times: " + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in summary["stage_seconds"].items())

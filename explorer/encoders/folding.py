@@ -2,7 +2,7 @@
 
 A BatchNorm in eval mode is an affine map per channel, so it folds into the preceding convolution's weights and bias
 (``torch.nn.utils.fusion``): the same features to float rounding, one pass over each activation fewer. On the demo's
-2-core CPU that makes EfficientNet-Lite0 ~1.4× faster (benchmarks/bench_encode.py). The folded network has no
+2-core CPU that makes EfficientNet-Lite0 ~1.4× faster (benchmarks/bench_demo_speed.py). The folded network has no
 BatchNorm left to update, so it cannot drift if someone puts it in training mode.
 """
 
