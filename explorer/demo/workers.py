@@ -1,9 +1,10 @@
 """Independent jobs of ``explorer demo reproduce`` (feature chunks, models, method scores) spread over processes.
 
 Small networks barely use a second thread: on the demo's 2-core CPU a demo model trains only ~1.2–1.45× faster with
-two threads than with one, and EfficientNet encodes ~1.5× faster. Two processes of one thread each keep both cores
-busy (benchmarks/bench_demo_speed.py measures both ways side by side; on another machine, at stop 18, two
-single-threaded processes were slower, so measure before relying on it: ``--workers 1`` is the old way). Workers are forked, so they share the parent's
+two threads than with one. Two processes of one thread each keep both cores busy; side by side they trained four demo
+models ×1.08–1.25 faster and encoded clips ×1.07 faster than one process with both threads (two runs of
+benchmarks/bench_demo_speed.py; at stop 18, on another machine, two such processes trained 0.87× as fast, so measure
+before relying on it: ``--workers 1`` is the one-process way). Workers are forked, so they share the parent's
 features and encoders without copying or pickling them; only the jobs' keys and results travel.
 """
 
