@@ -26,11 +26,12 @@ from explorer.demo import (
     sample_scene,
 )
 from explorer.demo.corpus import APP_FPS, APP_SIZE, as_decoded, iter_decoded_scenes
-from explorer.demo.scene import EVENT, OFFSCREEN, SILENT
+from explorer.demo.scene import EVENT, OFFSCREEN, OUTLIER, SILENT
 from explorer.demo.sources import (
     AMBIENT_SOUNDS,
     BACKGROUNDS,
     HELD_OUT_SOUNDS,
+    OUTLIER_CLASSES,
     SOURCES_DIR,
 )
 from explorer.errors import DataError, ExplorerError
@@ -95,6 +96,30 @@ def test_scene_statistics_follow_the_design():
             if obj.interval:
                 start, end = obj.interval
                 assert 0 <= start and end <= 10 and end - start >= 2
+
+
+def test_outlier_clips_show_and_sound_an_object_of_no_class_and_carry_no_label():
+    ordinary_names = {obj.class_name for index in range(50) for obj in sample_scene(SEED, index).objects}
+    for index in range(50):
+        spec = sample_scene(SEED, index, outliers=True)
+        assert spec.video_id == f"demo_outlier_{SEED}_{index:04d}" and spec.labels == [] and spec.events == []
+        outliers = [obj for obj in spec.objects if obj.role == OUTLIER]
+        assert outliers and all(obj.image and obj.sound and obj.interval for obj in outliers)
+        assert {obj.class_name for obj in outliers} <= {c.name for c in OUTLIER_CLASSES}
+        assert {obj.class_name for obj in spec.objects if obj.role != OUTLIER} <= set(CLASS_NAMES)
+        assert {obj.role for obj in spec.objects} - {OUTLIER} <= {SILENT, OFFSCREEN}
+        assert spec != sample_scene(SEED, index)  # a stream of its own, not the ordinary clip with a swap
+    assert not ordinary_names & {c.name for c in OUTLIER_CLASSES}  # ordinary clips never draw them
+
+
+def test_an_outlier_clip_has_no_ground_truth_event_but_shows_its_object(library):
+    ((clip, truth),) = iter_decoded_scenes(1, SEED, 1, first_index=1, library=library, outliers=True)
+    assert truth.video_id == f"demo_outlier_{SEED}_0001"
+    assert truth.labels.sum() == 0 and truth.time_mask.sum() == 0 and truth.event_mask.sum() == 0
+    outlier = next(row for row, index in enumerate(truth.visible) if truth.spec.objects[index].role == OUTLIER)
+    assert truth.segment_masks[outlier].any()
+    start, end = next(obj.interval for obj in truth.spec.objects if obj.role == OUTLIER)
+    assert clip.num_segments == 10 and end - start >= 2
 
 
 def _segment_rms(audio: np.ndarray) -> np.ndarray:
@@ -252,6 +277,7 @@ def test_attribution_lists_every_source_file():
         assert any(licence in row for licence in ("GPL", "CC-BY-SA", "CC0", "public domain")), row
     used = {path for c in DEMO_CLASSES for path in c.images + c.sounds} | set(AMBIENT_SOUNDS) | set(BACKGROUNDS)
     used |= set(HELD_OUT_SOUNDS)  # shipped for the real test videos, drawn by no class
+    used |= {path for c in OUTLIER_CLASSES for path in c.images + c.sounds}  # drawn only by outlier clips
     assert used == set(files)  # every registered file ships, and nothing unused does
     assert sum((SOURCES_DIR / name).stat().st_size for name in files) < 10 * 2**20
 

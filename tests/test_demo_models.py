@@ -25,6 +25,7 @@ from explorer.demo.training import (
     demo_encoder,
     extract_features,
     where_when_score,
+    with_outlier_clips,
 )
 from explorer.errors import CheckpointError
 from explorer.explain import checkpoint_encoder, pointing_game, spatial_pointing_game
@@ -292,6 +293,25 @@ def test_a_short_split_renders_only_its_clips(encoder, tmp_path):
         cached_features([encoder], 3, 77, cache=tmp_path, progress=False)[2][0]["audio"], features["audio"]
     )
     assert set(tmp_path.rglob("*.safetensors")) == files_before
+
+
+def test_outlier_clips_are_cached_apart_from_the_ordinary_clips(encoder, tmp_path):
+    ids, truth, _ = cached_features([encoder], 2, 77, cache=tmp_path, progress=False, outliers=True)
+    assert ids == ["demo_outlier_77_0000", "demo_outlier_77_0001"]
+    assert truth["labels"].sum() == 0 and truth["time_masks"].sum() == 0 and truth["event_masks"].sum() == 0
+    ordinary_ids, ordinary_truth, _ = cached_features([encoder], 2, 77, cache=tmp_path, progress=False)
+    assert ordinary_ids == ["demo_77_0000", "demo_77_0001"] and ordinary_truth["labels"].sum() >= 2
+    assert len({path.parent.parent for path in tmp_path.rglob("*.safetensors")}) == 2  # one folder per corpus key
+
+
+def test_training_clips_with_outliers_come_first_then_the_outliers(encoder, tmp_path):
+    options = {"cache": tmp_path, "progress": False}
+    train = extract_features(encoder, 3, 77, **options)
+    assert with_outlier_clips(train, encoder, replace(FULL, outlier_clips=0), **options) is train
+    both = with_outlier_clips(train, encoder, replace(FULL, outlier_clips=2, train_seed=77), **options)
+    assert both.video_ids == [*train.video_ids, "demo_outlier_77_0000", "demo_outlier_77_0001"]
+    assert torch.equal(both.visual[:3], train.visual) and both.labels[3:].sum() == 0
+    assert both.time_masks.shape == (5, 10) and both.event_masks.shape[0] == 5
 
 
 @pytest.mark.timeout(600)  # two quick runs: everything, then --only stan on the cached features

@@ -124,23 +124,26 @@ def iter_decoded_scenes(
     first_index: int = 0,
     object_scale: float = OBJECT_SCALE,
     library: SourceLibrary | None = None,
+    outliers: bool = False,
 ) -> Iterator[tuple[Clip, GroundTruth]]:
     """``as_decoded`` over ``iter_scenes`` at the app's frame rate and size, drawing only the frames it keeps and the
     segments' middle frames (where the ground truth is): 1 frame in 8 at F = 1, the same pixels. The ground truth
     holds the masks of the middle frames alone, as a clip of one frame a second (``fps`` 1), so its event and
-    segment masks are those of the full render."""
+    segment masks are those of the full render. ``outliers``: the seed's outlier clips (``sample_scene``)."""
     _check_scenes(n, seed, first_index, object_scale, APP_FPS, APP_SIZE)
     indices = range(first_index, first_index + n)
-    return _decoded_scenes(indices, seed, frames_per_segment, library or SourceLibrary(), object_scale)
+    return _decoded_scenes(indices, seed, frames_per_segment, library or SourceLibrary(), object_scale, outliers)
 
 
-def _decoded_scenes(indices: range, seed: int, frames_per_segment: int, library: SourceLibrary, object_scale: float):
+def _decoded_scenes(
+    indices: range, seed: int, frames_per_segment: int, library: SourceLibrary, object_scale: float, outliers: bool
+):
     picks, middle = decoded_picks(APP_FPS, frames_per_segment), APP_FPS // 2
     per_second = sorted({*picks, middle})
     keep, mask_row = [per_second.index(pick) for pick in picks], per_second.index(middle)
     only_frames = [t * APP_FPS + f for t in range(DURATION_SECONDS) for f in per_second]
     for index in indices:
-        spec = sample_scene(seed, index, object_scale)
+        spec = sample_scene(seed, index, object_scale, outliers)
         rendered = render_scene(spec, library, fps=APP_FPS, size=APP_SIZE, only_frames=only_frames)
         frames = rendered.frames.reshape(DURATION_SECONDS, len(per_second), *rendered.frames.shape[1:])
         masks = rendered.object_masks.reshape(

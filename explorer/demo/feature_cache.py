@@ -39,8 +39,8 @@ def encoder_key(encoder: Encoder) -> str:
     return f"{encoder.name}-{digest.hexdigest()[:12]}"
 
 
-def corpus_key() -> str:
-    """A short hash of everything that decides what a seed's clips look and sound like."""
+def corpus_key(outliers: bool = False) -> str:
+    """A short hash of everything that decides what a seed's clips (or its outlier clips) look and sound like."""
     from explorer.demo import scene, sources
 
     facts = (
@@ -54,6 +54,8 @@ def corpus_key() -> str:
         scene.OFFSCREEN_DISTRACTOR_RATE,
         scene.MAX_EXTENT,
     )
+    if outliers:
+        facts += (sources.OUTLIER_CLASSES,)
     return "corpus-" + hashlib.sha1(repr(facts).encode()).hexdigest()[:10]
 
 
@@ -79,9 +81,10 @@ def _chunk_paths(
     return paths(count)
 
 
-def _render_chunk(seed: int, object_scale: float, chunk: int, n: int, frames_per_segment: int):
+def _render_chunk(seed: int, object_scale: float, chunk: int, n: int, frames_per_segment: int, outliers: bool):
     """The chunk's clips as the app decodes their mp4s, with their ground truth."""
-    return list(iter_decoded_scenes(n, seed, frames_per_segment, first_index=chunk * CHUNK, object_scale=object_scale))
+    first = chunk * CHUNK
+    return list(iter_decoded_scenes(n, seed, frames_per_segment, first, object_scale, outliers=outliers))
 
 
 def _encode(encoder: Encoder, scenes, batch: int = 8) -> dict[str, torch.Tensor]:
@@ -118,6 +121,7 @@ def _fill_chunk(
     object_scale: float,
     chunk: int,
     clips: int,
+    outliers: bool,
 ) -> None:
     """Render the chunk's ``clips`` once if any of its files is missing, and write those: the ground truth and each
     encoder's features (per encoder, the frames it decodes)."""
@@ -125,7 +129,7 @@ def _fill_chunk(
 
     def rendered(frames_per_segment: int):
         if frames_per_segment not in scenes:
-            scenes[frames_per_segment] = _render_chunk(seed, object_scale, chunk, clips, frames_per_segment)
+            scenes[frames_per_segment] = _render_chunk(seed, object_scale, chunk, clips, frames_per_segment, outliers)
         return scenes[frames_per_segment]
 
     if not truth_path.is_file():
@@ -145,10 +149,12 @@ def cached_features(
     cache: Path | None = None,
     progress: bool = True,
     workers: int = 1,
+    outliers: bool = False,
 ) -> tuple[list[str], dict[str, torch.Tensor], list[dict[str, torch.Tensor]]]:
-    """(video ids, ground truth arrays, one {audio, visual} dict per encoder) for clips 0 … n-1 of ``seed``; the
-    missing chunks are rendered and encoded by ``workers`` processes (:mod:`explorer.demo.workers`)."""
-    folder = demo_cache_dir(cache) / corpus_key()
+    """(video ids, ground truth arrays, one {audio, visual} dict per encoder) for clips 0 … n-1 of ``seed`` (its
+    outlier clips with ``outliers``); the missing chunks are rendered and encoded by ``workers`` processes
+    (:mod:`explorer.demo.workers`)."""
+    folder = demo_cache_dir(cache) / corpus_key(outliers)
     keys = [encoder_key(encoder) for encoder in encoders]
     plans = []  # (chunk, clips used, clips in the file, truth path, feature paths)
     for chunk in range((n + CHUNK - 1) // CHUNK):
@@ -158,10 +164,11 @@ def cached_features(
 
     def fill(plan) -> None:
         chunk, _, clips, truth_path, paths = plan
-        _fill_chunk(encoders, truth_path, paths, seed, object_scale, chunk, clips)
+        _fill_chunk(encoders, truth_path, paths, seed, object_scale, chunk, clips, outliers)
 
     filled = run_jobs(fill, missing, workers)
-    for _ in tqdm(filled, total=len(missing), desc=f"features seed {seed}", disable=not progress, leave=False):
+    description = f"features seed {seed}{' outliers' if outliers else ''}"
+    for _ in tqdm(filled, total=len(missing), desc=description, disable=not progress, leave=False):
         pass
     ids, truth_parts, feature_parts = [], [], [[] for _ in encoders]
     for _, count, _, truth_path, paths in plans:

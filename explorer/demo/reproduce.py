@@ -24,6 +24,7 @@ from explorer.demo.training import (
     extract_splits,
     model_config,
     train_model,
+    with_outlier_clips,
 )
 from explorer.demo.workers import run_jobs
 from explorer.encoders import Encoder
@@ -176,7 +177,9 @@ def reproduce(
         (test_split,) = extract_splits(
             [encoder], recipe.test_clips, recipe.test_seed, keep_clips=FIGURE4_CLIPS, **options
         )
+        # The familiarity reference keeps to the ordinary clips: what the demo's footage looks like.
         write_feature_reference(out, encoder, train_split, val_split, recipe)
+        train_split = with_outlier_clips(train_split, encoder, recipe, **options)
     results, models = {}, {}
     with timer.stage("models"):
         # The paper's tables start with the cheap single-sense models: trained last, they keep every worker busy

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.demo.sources import AMBIENT_SOUNDS, BACKGROUNDS, DEMO_CLASSES
+from explorer.demo.sources import AMBIENT_SOUNDS, BACKGROUNDS, DEMO_CLASSES, OUTLIER_CLASSES
 from explorer.errors import DataError
 
 DURATION_SECONDS = 10
@@ -23,6 +23,7 @@ MAX_EXTENT = 0.95
 EVENT = "event"  # visible the whole clip and audible in its interval: a label
 SILENT = "silent distractor"  # visible, never audible
 OFFSCREEN = "off-screen distractor"  # audible in its interval, never visible
+OUTLIER = "outlier"  # an event's place in an outlier clip: visible and audible as one, of no demo class, no label
 
 
 @dataclass(frozen=True)
@@ -63,30 +64,38 @@ class SceneSpec:
         return [obj.class_name for obj in self.objects if obj.role == EVENT]
 
 
-def video_id(seed: int, index: int) -> str:
-    return f"demo_{seed}_{index:04d}"
+def video_id(seed: int, index: int, outliers: bool = False) -> str:
+    return f"demo_{'outlier_' if outliers else ''}{seed}_{index:04d}"
 
 
-def sample_scene(seed: int, index: int, object_scale: float = OBJECT_SCALE) -> SceneSpec:
+def sample_scene(seed: int, index: int, object_scale: float = OBJECT_SCALE, outliers: bool = False) -> SceneSpec:
     """Clip ``index`` of ``seed``: always the same scene, independent of the other clips. ``object_scale`` changes
-    only the objects' sizes: every other draw is the same."""
+    only the objects' sizes: every other draw is the same.
+
+    ``outliers``: an outlier clip of the same seed, a clip of its own (``demo_outlier_S_iiii``) whose events are
+    objects of :data:`OUTLIER_CLASSES` (role :data:`OUTLIER`, no label); its distractors are drawn as in any clip."""
     for name, value in (("seed", seed), ("index", index)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
             raise DataError(f"The demo {name} must be a non-negative integer, got {value!r}.")
     if not isinstance(object_scale, (int, float)) or not 0.1 <= object_scale <= 3:
         raise DataError(f"The demo object scale must be a number from 0.1 to 3, got {object_scale!r}.")
-    rng = np.random.default_rng([int(seed), int(index)])
+    # An outlier clip has a stream of its own, so it shares no draw with the ordinary clip of its index.
+    rng = np.random.default_rng([int(seed), int(index), *([1] if outliers else [])])
     num_events = 2 if rng.random() < MULTI_LABEL_RATE else 1
     has_silent, has_offscreen = rng.random(2) < (SILENT_DISTRACTOR_RATE, OFFSCREEN_DISTRACTOR_RATE)
     class_ids = rng.permutation(len(DEMO_CLASSES))[: num_events + int(has_silent) + int(has_offscreen)]
     roles = [EVENT] * num_events + [SILENT] * int(has_silent) + [OFFSCREEN] * int(has_offscreen)
+    classes = [DEMO_CLASSES[class_id] for class_id in class_ids]
+    if outliers:  # drawn after what an ordinary clip draws here, which keeps ordinary clips as they were
+        picked = rng.permutation(len(OUTLIER_CLASSES))[:num_events]
+        classes[:num_events] = [OUTLIER_CLASSES[class_id] for class_id in picked]
+        roles[:num_events] = [OUTLIER] * num_events
 
     num_visible = num_events + int(has_silent)
     slots = rng.permutation(num_visible)  # one horizontal slot per visible object keeps overlaps small
     extent_range = {1: (0.45, 0.7), 2: (0.35, 0.5), 3: (0.28, 0.38)}[num_visible]
     objects = []
-    for position, (class_id, role) in enumerate(zip(class_ids, roles)):
-        demo_class = DEMO_CLASSES[class_id]
+    for position, (demo_class, role) in enumerate(zip(classes, roles)):
         fields: dict = {"class_name": demo_class.name, "role": role}
         if role != OFFSCREEN:
             slot_width = 1.0 / num_visible
@@ -113,7 +122,7 @@ def sample_scene(seed: int, index: int, object_scale: float = OBJECT_SCALE) -> S
             )
         objects.append(SceneObject(**fields))
     return SceneSpec(
-        video_id=video_id(int(seed), int(index)),
+        video_id=video_id(int(seed), int(index), outliers),
         seed=int(seed),
         index=int(index),
         background=BACKGROUNDS[rng.integers(len(BACKGROUNDS))],

@@ -58,6 +58,14 @@ DEMO_CLASSES: tuple[DemoClass, ...] = (
 # their recordings are ones training never heard.
 HELD_OUT_SOUNDS: tuple[str, ...] = ("sounds/scratch_Dog2.wav", "sounds/scratch_Kitten.wav")
 CLASS_NAMES: tuple[str, ...] = tuple(demo_class.name for demo_class in DEMO_CLASSES)
+# Things the demo does not know, each a Tux Paint cut-out with its own recording. Only outlier clips draw them
+# (``sample_scene(outliers=True)``): seen and heard there, they carry no label, so training shows the models that a
+# sounding object need not be one of CLASS_NAMES (outlier exposure, Hendrycks et al., 2019). No real test video and no
+# audio-encoder comparison uses them.
+OUTLIER_CLASSES: tuple[DemoClass, ...] = tuple(
+    DemoClass(name, (f"stamps/{name}.png",), (f"stamps/{name}.ogg",))
+    for name in ("drumkit", "elephant", "firetruck", "frog", "lion", "owl", "pig")
+)
 
 AMBIENT_SOUNDS: tuple[str, ...] = (
     "sounds/pomodoro_birds_10s_excerpt.ogg",

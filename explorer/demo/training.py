@@ -59,6 +59,10 @@ class Recipe:
         default_factory=lambda: {"layer": "stride16+concepts", "output_stride": 16, "frames_per_segment": 1}
     )
     object_scale: float = OBJECT_SCALE
+    # Outlier clips of the train seed added to its training clips: objects of no demo class, seen and heard, with no
+    # label (OUTLIER_CLASSES; benchmarks/outlier_clips.py measures what they change). Validation and test stay as
+    # they were.
+    outlier_clips: int = 0
     epochs: int = 60
     patience: int = 10
     lr: float = 1e-3
@@ -105,6 +109,7 @@ class Recipe:
 FULL = Recipe()
 QUICK = Recipe(
     train_clips=16,
+    outlier_clips=4,
     val_clips=6,
     test_clips=6,
     samples=2,
@@ -140,6 +145,19 @@ class FeatureSplit:
     def dataset(self) -> TensorDataset:
         return TensorDataset(self.audio, self.visual, self.labels, torch.arange(len(self.labels)))
 
+    def plus(self, other: "FeatureSplit") -> "FeatureSplit":
+        """This split's clips, then ``other``'s (clips kept only when both keep them)."""
+        both = lambda mine, theirs, join: None if mine is None or theirs is None else join([mine, theirs])  # noqa: E731
+        return FeatureSplit(
+            self.video_ids + other.video_ids,
+            torch.cat([self.audio, other.audio]),
+            torch.cat([self.visual, other.visual]),
+            torch.cat([self.labels, other.labels]),
+            np.concatenate([self.time_masks, other.time_masks]),
+            both(self.event_masks, other.event_masks, np.concatenate),
+            both(self.clips, other.clips, lambda parts: parts[0] + parts[1]),
+        )
+
     def head(self, n: int) -> "FeatureSplit":
         """The first ``n`` clips."""
         cut = lambda value: None if value is None else value[:n]  # noqa: E731
@@ -163,11 +181,14 @@ def extract_splits(
     cache: Path | None = None,
     progress: bool = True,
     workers: int = 1,
+    outliers: bool = False,
 ) -> list[FeatureSplit]:
-    """Render ``n`` clips of ``seed`` once and encode them as the app would encode their mp4s, once per encoder
-    (cached, see :mod:`explorer.demo.feature_cache`; ``workers`` processes fill the missing chunks); one split per
-    encoder, with the ground truth."""
-    ids, truth, features = cached_features(encoders, n, seed, object_scale, cache, progress=progress, workers=workers)
+    """Render ``n`` clips of ``seed`` (its outlier clips with ``outliers``) once and encode them as the app would
+    encode their mp4s, once per encoder (cached, see :mod:`explorer.demo.feature_cache`; ``workers`` processes fill
+    the missing chunks); one split per encoder, with the ground truth."""
+    ids, truth, features = cached_features(
+        encoders, n, seed, object_scale, cache, progress=progress, workers=workers, outliers=outliers
+    )
     scenes = (
         list(iter_scenes(keep_clips, seed, fps=APP_FPS, size=APP_SIZE, object_scale=object_scale)) if keep_clips else []
     )
@@ -188,6 +209,14 @@ def extract_splits(
 def extract_features(encoder: Encoder, n: int, seed: int, **options) -> FeatureSplit:
     """:func:`extract_splits` for one encoder."""
     return extract_splits([encoder], n, seed, **options)[0]
+
+
+def with_outlier_clips(train: FeatureSplit, encoder: Encoder, recipe: Recipe, **options) -> FeatureSplit:
+    """The training split followed by the recipe's outlier clips of the train seed (none when it names none);
+    ``options`` as :func:`extract_splits` takes them."""
+    if not recipe.outlier_clips:
+        return train
+    return train.plus(extract_features(encoder, recipe.outlier_clips, recipe.train_seed, outliers=True, **options))
 
 
 # -- the 13 models ---------------------------------------------------------------------------------------------------
