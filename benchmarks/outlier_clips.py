@@ -7,7 +7,8 @@ trains the recipe's STAN with ``Recipe.outlier_clips`` outlier clips of the trai
 training seed (``Recipe.seed``), since a retrain alone moves the real videos by several (docs/DEMO.md, "How far one
 retrain can be trusted"). It is scored as the card scores, on the levers' test seed 5 (used by nothing else), and on
 the 13 real videos: the ten of known classes named right (and sure, p ≥ 0.5), the three of unknown classes kept
-unsure. Prints Markdown; ``--json`` keeps every number.
+unsure. ``--train-clips`` trains on fewer ordinary clips, to weigh outliers against the data they could replace.
+Prints Markdown; ``--json`` keeps every number.
 
     python benchmarks/outlier_clips.py --outliers 0,200,400 --seeds 0,1,2 --json reports/demo/outlier_clips.json
 """
@@ -34,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outliers", default="0,200,400", help="outlier clips beside the training clips, per row")
     parser.add_argument("--seeds", default="0,1,2", help="training seeds (Recipe.seed) of each setting")
+    parser.add_argument("--train-clips", type=int, default=FULL.train_clips, help="ordinary training clips, per row")
     parser.add_argument("--test-clips", type=int, default=SPLIT_SIZES["test"], help="clips of test seed 5")
     parser.add_argument("--json", help="write every number here")
     parser.add_argument("--workers", type=int, default=default_workers())
@@ -42,7 +44,7 @@ def main() -> None:
     seeds = [int(seed) for seed in args.seeds.split(",")]
     encoder = demo_encoder(FULL)
     options = {"object_scale": FULL.object_scale, "progress": False, "workers": args.workers}
-    train = extract_features(encoder, FULL.train_clips, FULL.train_seed, **options)
+    train = extract_features(encoder, args.train_clips, FULL.train_seed, **options)
     val = extract_features(encoder, FULL.val_clips, FULL.val_seed, **options)
     test = extract_features(encoder, args.test_clips, TEST_SEED, **options)
     # Every row's outlier clips are the first ones of the largest row's, so the features are encoded once.
@@ -52,7 +54,7 @@ def main() -> None:
 
     def run(row: tuple[int, int]) -> dict:
         count, seed = row
-        recipe = replace(FULL, outlier_clips=count, seed=seed)
+        recipe = replace(FULL, train_clips=args.train_clips, outlier_clips=count, seed=seed)
         model, trained, seconds = train_model("stan", largest.head(len(train.labels) + count), val, recipe)
         return {
             "outlier_clips": count,
@@ -64,7 +66,8 @@ def main() -> None:
         }
 
     print(
-        f"STAN with outlier clips; {args.test_clips} clips of seed {TEST_SEED}, event objects "
+        f"STAN with outlier clips beside {args.train_clips} training clips; {args.test_clips} clips of seed "
+        f"{TEST_SEED}, event objects "
         f"{mask_statistics(test)} of the frame\n"
     )
     print(
@@ -93,7 +96,12 @@ def main() -> None:
     )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
-            summary = {"test_seed": TEST_SEED, "test_clips": args.test_clips, "rows": results}
+            summary = {
+                "train_clips": args.train_clips,
+                "test_seed": TEST_SEED,
+                "test_clips": args.test_clips,
+                "rows": results,
+            }
             json.dump(json_ready(summary), handle, indent=1)
 
 
