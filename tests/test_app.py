@@ -329,6 +329,17 @@ def test_upload_says_whether_the_clip_is_like_the_training_clips():
     assert any(c.value.startswith("Like the model's training clips") for c in app.caption)
 
 
+def test_upload_says_unsure_when_no_class_reaches_the_bar():
+    """Typing over a coffee cup (no demo class; the committed STAN's best guess 0.03) gets the "Unsure" warning
+    above its predictions; the duck (Duck 1.00) does not."""
+    app = upload(run_app("upload"), "coffee.mp4", (VIDEOS_DIR / "coffee_typing.mp4").read_bytes())
+    assert_clean(app)
+    assert any(w.value.startswith("Unsure: no class reaches probability 0.5") for w in app.warning)
+    app = upload(app, "duck.mp4", (VIDEOS_DIR / "duck_quacking.mp4").read_bytes())
+    assert_clean(app)
+    assert not any(w.value.startswith("Unsure") for w in app.warning)
+
+
 @pytest.mark.parametrize("damage", ["missing", "damaged"])
 def test_upload_without_a_usable_feature_reference_still_explains(damage, tmp_path, monkeypatch):
     """The familiarity check is an extra: with no reference, or a damaged one, the page says so in a caption and the

@@ -99,8 +99,8 @@ def predictions(result: Explanation, classes: Sequence[str], labels: np.ndarray 
     if float(probs.max()) < PREDICTION_THRESHOLD:
         st.warning(
             f"Unsure: no class reaches probability {PREDICTION_THRESHOLD}. The clip may show something this "
-            f"model was not trained on (it knows {len(classes)} classes); the views below explain its best "
-            "guess, which is likely wrong."
+            f"model was not trained on (it knows {len(classes)} classes), or a known class it recognises only "
+            "weakly; the views below explain its best guess, which may be wrong."
         )
     st.dataframe(
         prediction_rows(probs, classes, labels),
