@@ -10,7 +10,11 @@ the 13 real videos: the ten of known classes named right (and sure, p ≥ 0.5), 
 unsure. ``--train-clips`` trains on fewer ordinary clips, to weigh outliers against the data they could replace.
 Prints Markdown; ``--json`` keeps every number.
 
-    python benchmarks/outlier_clips.py --outliers 0,200,400 --seeds 0,1,2 --json reports/demo/outlier_clips.json
+    python benchmarks/outlier_clips.py --outliers 0,250 --seeds 0,1,2 --json rows.json
+    python benchmarks/outlier_clips.py --train-clips 800 --outliers 0,200 --seeds 0,1,2
+
+reports/demo/outlier_clips.json holds the rows of the tenth pass (docs/DEMO.md): the two runs above and
+``--outliers 500``.
 """
 
 from __future__ import annotations
@@ -21,19 +25,18 @@ import json
 from dataclasses import replace
 
 from demo_levers import SPLIT_SIZES, TEST_SEED, mask_statistics
-from retrain_noise import real_video_scores
+from retrain_noise import real_video_features, real_video_scores
 
-from explorer.demo.real import REAL_VIDEOS, VIDEOS_DIR
+from explorer.demo.real import REAL_VIDEOS
 from explorer.demo.scoring import evaluate_demo_model
 from explorer.demo.training import FULL, demo_encoder, extract_features, train_model, with_outlier_clips
 from explorer.demo.workers import default_workers, run_jobs
 from explorer.evaluation import json_ready
-from explorer.media import load_clip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--outliers", default="0,200,400", help="outlier clips beside the training clips, per row")
+    parser.add_argument("--outliers", default="0,250", help="outlier clips beside the training clips, per row")
     parser.add_argument("--seeds", default="0,1,2", help="training seeds (Recipe.seed) of each setting")
     parser.add_argument("--train-clips", type=int, default=FULL.train_clips, help="ordinary training clips, per row")
     parser.add_argument("--test-clips", type=int, default=SPLIT_SIZES["test"], help="clips of test seed 5")
@@ -49,7 +52,7 @@ def main() -> None:
     test = extract_features(encoder, args.test_clips, TEST_SEED, **options)
     # Every row's outlier clips are the first ones of the largest row's, so the features are encoded once.
     largest = with_outlier_clips(train, encoder, replace(FULL, outlier_clips=max(counts)), **options)
-    real_features = {video.name: encoder.encode(load_clip(VIDEOS_DIR / f"{video.name}.mp4")) for video in REAL_VIDEOS}
+    real_features = real_video_features(encoder)
     known = sum(1 for video in REAL_VIDEOS if video.expected)
 
     def run(row: tuple[int, int]) -> dict:

@@ -28,6 +28,11 @@ from explorer.evaluation import json_ready
 from explorer.media import load_clip
 
 
+def real_video_features(encoder) -> dict:
+    """Each shipped real video's features, decoded as the app decodes an upload."""
+    return {video.name: encoder.encode(load_clip(VIDEOS_DIR / f"{video.name}.mp4")) for video in REAL_VIDEOS}
+
+
 def real_video_scores(model, real_features) -> dict:
     """Known classes right (and right with p ≥ UNSURE_BELOW), unknown classes kept under the bar, and each answer."""
     answers, right, sure, unsure = {}, 0, 0, 0
@@ -57,7 +62,7 @@ def main() -> None:
     (train,) = extract_splits([encoder], FULL.train_clips, FULL.train_seed, **options)
     (val,) = extract_splits([encoder], FULL.val_clips, FULL.val_seed, **options)
     (test,) = extract_splits([encoder], FULL.test_clips, FULL.test_seed, **options)
-    real_features = {video.name: encoder.encode(load_clip(VIDEOS_DIR / f"{video.name}.mp4")) for video in REAL_VIDEOS}
+    real_features = real_video_features(encoder)
     known = sum(1 for video in REAL_VIDEOS if video.expected)
 
     def retrain(seed: int) -> dict:
